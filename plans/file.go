@@ -1,0 +1,226 @@
+package plans
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// ErrModified is returned when a plan's content no longer matches its id.
+var ErrModified = errors.New("plan was modified after it was written")
+
+// ErrFormatVersion is returned for a plan written in another format version.
+var ErrFormatVersion = errors.New("unsupported plan format version")
+
+// ClientTokenPrefix starts every step's ClientToken.
+const ClientTokenPrefix = "rdsup-"
+
+// ClientToken derives the idempotency token of a step from the plan id and
+// the step id: ASCII, 55 characters, stable for the life of the plan.
+func ClientToken(planID, stepID string) string {
+	sum := sha256.Sum256([]byte(stepID))
+	id := planID
+	if len(id) > 24 {
+		id = id[:24]
+	}
+	return ClientTokenPrefix + id + "-" + hex.EncodeToString(sum[:])[:24]
+}
+
+// Seal normalises the plan (no null lists), computes its id from its
+// content (everything but id, createdAt and the derived client tokens), and
+// fills every step's ClientToken. Call it after policy findings are set.
+func Seal(p *Plan) error {
+	p.FormatVersion = FormatVersion
+	normalize(p)
+	id, err := digest(p)
+	if err != nil {
+		return err
+	}
+	p.ID = id
+	for i := range p.Steps {
+		p.Steps[i].ClientToken = ClientToken(id, p.Steps[i].ID)
+	}
+	return nil
+}
+
+// Verify checks the format version and that the content still matches the
+// id and client tokens.
+func Verify(p *Plan) error {
+	if p.FormatVersion != FormatVersion {
+		return fmt.Errorf("%w: the plan has formatVersion %d, this rdsup reads %d; make the plan again with this rdsup (`rdsup plan`)", ErrFormatVersion, p.FormatVersion, FormatVersion)
+	}
+	normalize(p)
+	id, err := digest(p)
+	if err != nil {
+		return err
+	}
+	if id != p.ID {
+		return fmt.Errorf("%w: its content digest is %s but its id says %s; do not edit plan files, make a new plan with `rdsup plan`", ErrModified, short(id), short(p.ID))
+	}
+	for _, s := range p.Steps {
+		if want := ClientToken(id, s.ID); s.ClientToken != want {
+			return fmt.Errorf("%w: step %s has clientToken %q, expected %q; make a new plan with `rdsup plan`", ErrModified, s.ID, s.ClientToken, want)
+		}
+	}
+	return nil
+}
+
+func short(id string) string {
+	if len(id) > 12 {
+		return id[:12]
+	}
+	return id
+}
+
+// digest hashes the canonical encoding of p without id, createdAt and tokens.
+func digest(p *Plan) (string, error) {
+	c := *p
+	c.ID = ""
+	c.CreatedAt = time.Time{}
+	c.Steps = make([]Step, len(p.Steps))
+	copy(c.Steps, p.Steps)
+	for i := range c.Steps {
+		c.Steps[i].ClientToken = ""
+	}
+	b, err := json.Marshal(&c)
+	if err != nil {
+		return "", fmt.Errorf("encode plan: %w", err)
+	}
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:]), nil
+}
+
+// normalize replaces nil slices and maps with empty ones so the encoding
+// never contains null lists.
+func normalize(p *Plan) {
+	if p.Steps == nil {
+		p.Steps = []Step{}
+	}
+	if p.Instances == nil {
+		p.Instances = []Instance{}
+	}
+	if p.Summary.Unchanged == nil {
+		p.Summary.Unchanged = []string{}
+	}
+	for i := range p.Steps {
+		s := &p.Steps[i]
+		if s.DependsOn == nil {
+			s.DependsOn = []string{}
+		}
+		if s.Policy.Deny == nil {
+			s.Policy.Deny = []Finding{}
+		}
+		if s.Policy.Warn == nil {
+			s.Policy.Warn = []Finding{}
+		}
+	}
+	for i := range p.Instances {
+		if p.Instances[i].Tags == nil {
+			p.Instances[i].Tags = map[string]string{}
+		}
+	}
+}
+
+// Encode returns the canonical JSON of a plan: struct field order, sorted
+// map keys, two-space indent, trailing newline.
+func Encode(p *Plan) ([]byte, error) {
+	normalize(p)
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(p); err != nil {
+		return nil, fmt.Errorf("encode plan: %w", err)
+	}
+	return buf.Bytes(), nil
+}
+
+// Decode parses and verifies a plan. name is used in error messages.
+func Decode(name string, data []byte) (*Plan, error) {
+	var head struct {
+		FormatVersion *int `json:"formatVersion"`
+	}
+	if err := json.Unmarshal(data, &head); err != nil {
+		return nil, fmt.Errorf("read plan %s: not a plan file (%v); give the file `rdsup plan -o` wrote", name, err)
+	}
+	if head.FormatVersion == nil {
+		return nil, fmt.Errorf("read plan %s: no formatVersion; give the file `rdsup plan -o` wrote", name)
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var p Plan
+	if *head.FormatVersion == FormatVersion {
+		if err := dec.Decode(&p); err != nil {
+			return nil, fmt.Errorf("read plan %s: %w; %v", name, ErrModified, err)
+		}
+	} else {
+		p.FormatVersion = *head.FormatVersion
+	}
+	if err := Verify(&p); err != nil {
+		return nil, fmt.Errorf("read plan %s: %w", name, err)
+	}
+	return &p, nil
+}
+
+// Load reads and verifies the plan file at path.
+func Load(path string) (*Plan, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read plan: %w", err)
+	}
+	return Decode(path, data)
+}
+
+// Write encodes the plan and writes it to path atomically.
+func Write(path string, p *Plan) error {
+	b, err := Encode(p)
+	if err != nil {
+		return err
+	}
+	if err := WriteFileAtomic(path, b, 0o644); err != nil {
+		return fmt.Errorf("write plan: %w", err)
+	}
+	return nil
+}
+
+// WriteFileAtomic writes data to a temporary file in path's directory,
+// syncs it, renames it over path and syncs the directory, so readers see
+// either the old file or the new one, never a torn one.
+func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
+	dir := filepath.Dir(path)
+	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	if err != nil {
+		return err
+	}
+	tmp := f.Name()
+	defer os.Remove(tmp) // no-op after a successful rename
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Chmod(perm); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Sync(); err != nil {
+		f.Close()
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		return err
+	}
+	if d, err := os.Open(dir); err == nil {
+		_ = d.Sync()
+		d.Close()
+	}
+	return nil
+}

@@ -1,0 +1,122 @@
+package plans
+
+import "time"
+
+// FormatVersion is the version of the plan file format this build writes
+// and reads. A plan with any other version is refused.
+const FormatVersion = 1
+
+// Roles of an instance in its cluster. Field values are the inventory's.
+const (
+	RolePrimary          = "primary"
+	RoleReadOnly         = "readonly"
+	RoleDisasterRecovery = "disaster-recovery"
+)
+
+// Effective times accepted by UpgradeDBInstanceEngineVersion.
+const (
+	EffectiveImmediate   = "Immediate"
+	EffectiveMaintenance = "MaintainTime"
+)
+
+// Plan is a reviewable, deterministic list of upgrade steps.
+type Plan struct {
+	FormatVersion int       `json:"formatVersion"`
+	ID            string    `json:"id"`
+	CreatedAt     time.Time `json:"createdAt"`
+	Inputs        Inputs    `json:"inputs"`
+	Steps         []Step    `json:"steps"`
+	// Instances is the inventory snapshot: every instance of the inventory,
+	// with its facts as last seen, sorted by id. Policies and the executor
+	// read status, maintainTime and tags from here.
+	Instances []Instance `json:"instances"`
+	Summary   Summary    `json:"summary"`
+}
+
+// Inputs records digests of what the plan was made from.
+type Inputs struct {
+	Inventory       string `json:"inventory"`       // file name as given
+	InventoryDigest string `json:"inventoryDigest"` // "sha256:<hex>" of the inventory bytes
+	PolicyDigest    string `json:"policyDigest"`    // "sha256:<hex>" of the policy set, "" when none ran
+	// PolicyAt is the time policies were evaluated against (the input's
+	// plan.at), RFC 3339 UTC; "" when no policy ran.
+	PolicyAt string `json:"policyAt"`
+}
+
+// Step upgrades one instance.
+type Step struct {
+	ID            string   `json:"id"`
+	InstanceID    string   `json:"instanceId"`
+	Region        string   `json:"region"`
+	Engine        string   `json:"engine"`
+	Role          string   `json:"role"`
+	Cluster       string   `json:"cluster"` // id of the cluster's primary
+	FromVersion   string   `json:"fromVersion"`
+	ToVersion     string   `json:"toVersion"`
+	EffectiveTime string   `json:"effectiveTime"`
+	DependsOn     []string `json:"dependsOn"` // step ids, sorted; never null
+	Wave          int      `json:"wave"`
+	ClientToken   string   `json:"clientToken"`
+	Policy        Verdict  `json:"policy"`
+}
+
+// Verdict holds the policy findings for one step.
+type Verdict struct {
+	Deny []Finding `json:"deny"` // never null
+	Warn []Finding `json:"warn"` // never null
+}
+
+// Finding is one policy result.
+type Finding struct {
+	Rule     string         `json:"rule"` // e.g. "rdsup.state.deny"
+	Message  string         `json:"msg"`
+	Metadata map[string]any `json:"metadata,omitempty"`
+}
+
+// Instance is the inventory's view of one instance, with the inventory's
+// field names (policies rely on them).
+type Instance struct {
+	ID            string            `json:"id"`
+	Region        string            `json:"region"`
+	Engine        string            `json:"engine"`
+	EngineVersion string            `json:"engineVersion"`
+	TargetVersion string            `json:"targetVersion"`
+	Role          string            `json:"role"`
+	Primary       string            `json:"primary,omitempty"`
+	Status        string            `json:"status"`
+	MaintainTime  string            `json:"maintainTime"`
+	EffectiveTime string            `json:"effectiveTime"`
+	Tags          map[string]string `json:"tags"` // never null
+}
+
+// Summary counts the plan's contents.
+type Summary struct {
+	Instances  int      `json:"instances"`
+	Steps      int      `json:"steps"`
+	Unchanged  []string `json:"unchanged"` // ids of instances already at target; never null
+	Clusters   int      `json:"clusters"`
+	Waves      int      `json:"waves"`
+	Denied     int      `json:"denied"`   // steps with at least one deny
+	Warnings   int      `json:"warnings"` // warn findings in all
+	Applicable bool     `json:"applicable"`
+}
+
+// Step returns the step with the given id, or nil.
+func (p *Plan) Step(id string) *Step {
+	for i := range p.Steps {
+		if p.Steps[i].ID == id {
+			return &p.Steps[i]
+		}
+	}
+	return nil
+}
+
+// Instance returns the snapshot of the instance with the given id, or nil.
+func (p *Plan) Instance(id string) *Instance {
+	for i := range p.Instances {
+		if p.Instances[i].ID == id {
+			return &p.Instances[i]
+		}
+	}
+	return nil
+}
