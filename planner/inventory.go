@@ -1,7 +1,16 @@
 package planner
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+
 	"github.com/rdsup/rdsup/plans"
+	"gopkg.in/yaml.v3"
 )
 
 // Inventory is a loaded, validated inventory.
@@ -13,7 +22,96 @@ type Inventory struct {
 }
 
 // Load reads and validates the inventory at path.
-func Load(path string) (*Inventory, error) { panic("STUB") }
+func Load(path string) (*Inventory, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read inventory: %w", err)
+	}
+	return Parse(path, data)
+}
 
-// Parse validates inventory bytes; name is used in error messages.
-func Parse(name string, data []byte) (*Inventory, error) { panic("STUB") }
+// Parse validates inventory bytes; name is used in error messages. Every
+// problem is reported at once, sorted by instance id.
+func Parse(name string, data []byte) (*Inventory, error) {
+	sum := sha256.Sum256(data)
+	inv := &Inventory{Path: name, Digest: "sha256:" + hex.EncodeToString(sum[:]), Lines: map[string]int{}}
+	p := &problems{file: name}
+
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		p.add(yamlErrorLine(err), "", "the inventory must be a YAML document; fix the syntax at that line", "not valid YAML: %s", strings.TrimPrefix(err.Error(), "yaml: "))
+		return nil, p.err()
+	}
+	if len(root.Content) == 0 {
+		p.add(0, "", "list instances under `instances:`", "the inventory is empty")
+		return nil, p.err()
+	}
+	doc := root.Content[0]
+	if doc.Kind != yaml.MappingNode {
+		p.add(doc.Line, "", "the document must be a mapping with `defaults:` and `instances:`", "expected a mapping at the top level, found %s", kindName(doc))
+		return nil, p.err()
+	}
+
+	var defaults entry
+	var items *yaml.Node
+	for i := 0; i+1 < len(doc.Content); i += 2 {
+		k, v := doc.Content[i], doc.Content[i+1]
+		switch k.Value {
+		case "defaults":
+			defaults = readEntry(p, v, true)
+		case "instances":
+			items = v
+		default:
+			p.add(k.Line, "", "the top level has only `defaults` and `instances`"+suggest(k.Value, []string{"defaults", "instances"}), "unknown top-level field %q", k.Value)
+		}
+	}
+	if items == nil || (items.Kind == yaml.SequenceNode && len(items.Content) == 0) || (items.Kind == yaml.ScalarNode && items.Tag == "!!null") {
+		p.add(doc.Line, "", "list at least one instance under `instances:`", "the inventory has no instances")
+		return nil, p.err()
+	}
+	if items.Kind != yaml.SequenceNode {
+		p.add(items.Line, "", "`instances:` is a list of entries, each starting with `- id:`", "instances must be a list, found %s", kindName(items))
+		return nil, p.err()
+	}
+
+	entries := make([]entry, 0, len(items.Content))
+	for _, n := range items.Content {
+		e := readEntry(p, n, false)
+		e.applyDefaults(&defaults)
+		entries = append(entries, e)
+	}
+	inv.Instances = validate(p, entries, inv.Lines)
+	if err := p.err(); err != nil {
+		return nil, err
+	}
+	slices.SortFunc(inv.Instances, func(a, b plans.Instance) int { return strings.Compare(a.ID, b.ID) })
+	return inv, nil
+}
+
+// BaseName is the inventory's file name without directories, as recorded in plans.
+func (inv *Inventory) BaseName() string { return filepath.Base(inv.Path) }
+
+func kindName(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.ScalarNode:
+		if n.Tag == "!!null" {
+			return "nothing"
+		}
+		return fmt.Sprintf("the value %q", n.Value)
+	}
+	return "an alias or document"
+}
+
+// yamlErrorLine extracts the line from a yaml.v3 error ("yaml: line 3: ...").
+func yamlErrorLine(err error) int {
+	var line int
+	msg := err.Error()
+	if i := strings.Index(msg, "line "); i >= 0 {
+		fmt.Sscanf(msg[i:], "line %d", &line)
+	}
+	return line
+}

@@ -1,12 +1,102 @@
 package main
 
 import (
-	"errors"
+	"context"
+	"fmt"
+	"strings"
+	"time"
 
+	"github.com/rdsup/rdsup/planner"
+	"github.com/rdsup/rdsup/plans"
+	"github.com/rdsup/rdsup/plans/render"
 	"github.com/spf13/cobra"
 )
 
-// STUB: being written by the planner issue.
+// defaultPlanFile is where `rdsup plan` writes when -o is not given.
+const defaultPlanFile = "rdsup-plan.json"
+
+type planOptions struct {
+	inventory string
+	out       string
+	format    string
+	policy    policyOptions
+}
+
 func newPlanCmd() *cobra.Command {
-	return &cobra.Command{Use: "plan", Hidden: true, RunE: func(*cobra.Command, []string) error { return errors.New("not implemented yet") }}
+	o := &planOptions{}
+	cmd := &cobra.Command{
+		Use:   "plan -i INVENTORY [-o PLANFILE]",
+		Short: "Plan the upgrade of an inventory: ordered steps, checked by policy",
+		Long: `Plan reads a YAML inventory, orders one upgrade step per instance that is not
+on its target version (read-only and disaster-recovery replicas before their
+primary), checks every step against the policies, writes the plan file and
+prints it.
+
+Exit codes: 0 plan written and applicable, 1 error, 2 plan written but a step
+is denied by policy.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return runPlan(cmd.Context(), cmd, o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&o.inventory, "inventory", "i", "", "inventory YAML file (required)")
+	f.StringVarP(&o.out, "out", "o", defaultPlanFile, "plan file to write")
+	f.StringVar(&o.format, "format", render.Table, "output format: "+strings.Join(render.Formats(), ", "))
+	_ = cmd.MarkFlagRequired("inventory")
+	_ = cmd.MarkFlagFilename("inventory", "yaml", "yml")
+	o.policy.addFlags(f)
+	return cmd
+}
+
+func runPlan(ctx context.Context, cmd *cobra.Command, o *planOptions) error {
+	if err := checkFormat(o.format); err != nil {
+		return err
+	}
+	p, err := makePlan(ctx, o.inventory, &o.policy)
+	if err != nil {
+		return err
+	}
+	if err := plans.Write(o.out, p); err != nil {
+		return err
+	}
+	if err := render.Render(cmd.OutOrStdout(), o.format, p); err != nil {
+		return err
+	}
+	fmt.Fprintf(cmd.ErrOrStderr(), "plan %s written to %s (%d steps, %d unchanged)\n", p.ID[:12], o.out, len(p.Steps), len(p.Summary.Unchanged))
+	if !p.Summary.Applicable {
+		return denied(fmt.Sprintf("policy denies %d step(s); the plan in %s cannot be applied until the findings are fixed", p.Summary.Denied, o.out))
+	}
+	return nil
+}
+
+// makePlan loads the inventory, builds the steps, evaluates the policies
+// and seals the plan. It does not write it.
+func makePlan(ctx context.Context, inventory string, pol *policyOptions) (*plans.Plan, error) {
+	inv, err := planner.Load(inventory)
+	if err != nil {
+		return nil, err
+	}
+	p, err := planner.Build(inv)
+	if err != nil {
+		return nil, err
+	}
+	if err := pol.evaluate(ctx, p); err != nil {
+		return nil, err
+	}
+	p.CreatedAt = time.Now().UTC().Truncate(time.Second)
+	if err := plans.Seal(p); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// checkFormat refuses an unknown output format before any work is done.
+func checkFormat(format string) error {
+	for _, f := range render.Formats() {
+		if f == format {
+			return nil
+		}
+	}
+	return fmt.Errorf("unknown format %q: use one of %s", format, strings.Join(render.Formats(), ", "))
 }

@@ -1,0 +1,157 @@
+package planner
+
+import (
+	"regexp"
+	"strings"
+
+	"github.com/rdsup/rdsup/plans"
+)
+
+// idPattern follows RDS instance id rules: letters, digits and '-',
+// starting with a letter or digit, at most 64 characters.
+var idPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]{0,63}$`)
+
+var required = []string{"region", "engine", "engineVersion", "targetVersion", "role", "status"}
+
+// validate turns entries into instances, reporting every problem.
+func validate(p *problems, entries []entry, lines map[string]int) []plans.Instance {
+	out := make([]plans.Instance, 0, len(entries))
+	byID := make(map[string]int, len(entries))
+	for _, e := range entries {
+		id := e.get("id")
+		switch {
+		case id == "":
+			p.add(e.line, "", "every instance needs `id:`, its RDS instance id (e.g. rm-bp1abc)", "an instance has no id")
+			continue
+		case !idPattern.MatchString(id):
+			p.add(e.lineOf("id"), id, "RDS ids are 1-64 letters, digits and '-', starting with a letter or digit", "malformed instance id %q", id)
+			continue
+		}
+		if first, dup := lines[id]; dup {
+			p.add(e.line, id, "each instance appears once; remove or rename one entry", "duplicate id (first at line %d)", first)
+			continue
+		}
+		lines[id] = e.line
+		inst := plans.Instance{
+			ID: id, Region: e.get("region"), Engine: e.get("engine"),
+			EngineVersion: e.get("engineVersion"), TargetVersion: e.get("targetVersion"),
+			Role: e.get("role"), Primary: e.get("primary"), Status: e.get("status"),
+			MaintainTime: e.get("maintainTime"), EffectiveTime: e.get("effectiveTime"),
+			Tags: e.tags,
+		}
+		if inst.Tags == nil {
+			inst.Tags = map[string]string{}
+		}
+		if inst.EffectiveTime == "" {
+			inst.EffectiveTime = plans.EffectiveImmediate
+		}
+		checkFields(p, &e, &inst)
+		byID[id] = len(out)
+		out = append(out, inst)
+	}
+	checkLinks(p, out, byID, lines)
+	return out
+}
+
+func checkFields(p *problems, e *entry, inst *plans.Instance) {
+	for _, f := range required {
+		if _, given := e.lines[f]; e.get(f) == "" && !given {
+			p.add(e.line, inst.ID, "set it on the instance or under `defaults:`", "missing field %q", f)
+		}
+	}
+	switch inst.Role {
+	case "", plans.RolePrimary, plans.RoleReadOnly, plans.RoleDisasterRecovery:
+	default:
+		p.add(e.lineOf("role"), inst.ID, "use primary, readonly or disaster-recovery"+suggest(inst.Role, []string{plans.RolePrimary, plans.RoleReadOnly, plans.RoleDisasterRecovery}), "unknown role %q", inst.Role)
+	}
+	switch inst.EffectiveTime {
+	case plans.EffectiveImmediate, plans.EffectiveMaintenance:
+	default:
+		p.add(e.lineOf("effectiveTime"), inst.ID, "use Immediate or MaintainTime", "unknown effectiveTime %q", inst.EffectiveTime)
+	}
+	if inst.MaintainTime != "" {
+		if _, _, err := ParseWindow(inst.MaintainTime); err != nil {
+			p.add(e.lineOf("maintainTime"), inst.ID, `write it as "HH:MMZ-HH:MMZ" in UTC, e.g. "02:00Z-06:00Z"; it may cross midnight`, "malformed maintainTime %q: %v", inst.MaintainTime, err)
+		}
+	}
+	if inst.Role == plans.RolePrimary && inst.Primary != "" {
+		p.add(e.lineOf("primary"), inst.ID, "only readonly and disaster-recovery instances name a primary; remove `primary:` or change the role", "a primary names a primary (%s)", inst.Primary)
+	}
+	if (inst.Role == plans.RoleReadOnly || inst.Role == plans.RoleDisasterRecovery) && inst.Primary == "" {
+		p.add(e.line, inst.ID, "set `primary:` to the id of the instance it replicates from", "a %s instance names no primary", inst.Role)
+	}
+}
+
+// checkLinks reports replicas whose primary is missing, is not a primary,
+// or whose chain of primaries loops.
+func checkLinks(p *problems, insts []plans.Instance, byID map[string]int, lines map[string]int) {
+	for _, inst := range insts {
+		if inst.Role == plans.RolePrimary || inst.Primary == "" {
+			continue
+		}
+		j, ok := byID[inst.Primary]
+		if !ok {
+			p.add(lines[inst.ID], inst.ID, "add the primary to the inventory or correct the id", "its primary %s is not in the inventory", inst.Primary)
+			continue
+		}
+		if cycle := findCycle(insts, byID, inst.ID); cycle != nil {
+			if cycle[0] == inst.ID { // report each loop once, at its smallest id
+				p.add(lines[inst.ID], inst.ID, "each replica names the primary of its cluster; break the loop", "replica chain loops: %s", strings.Join(append(cycle, cycle[0]), " → "))
+			}
+			continue
+		}
+		if other := insts[j]; other.Role != plans.RolePrimary {
+			p.add(lines[inst.ID], inst.ID, "name the cluster's primary instead ("+rootOf(insts, byID, other.ID)+")", "its primary %s is a %s instance, not a primary", other.ID, other.Role)
+		}
+	}
+}
+
+// findCycle follows primary links from id and returns the loop it falls
+// into, rotated to start at its smallest id, if id is on that loop.
+func findCycle(insts []plans.Instance, byID map[string]int, id string) []string {
+	seen := map[string]int{}
+	var path []string
+	cur := id
+	for {
+		if at, ok := seen[cur]; ok {
+			loop := path[at:]
+			if !contains(loop, id) {
+				return nil
+			}
+			m := 0
+			for i, x := range loop {
+				if x < loop[m] {
+					m = i
+				}
+			}
+			return append(append([]string{}, loop[m:]...), loop[:m]...)
+		}
+		j, ok := byID[cur]
+		if !ok || insts[j].Primary == "" || insts[j].Role == plans.RolePrimary {
+			return nil
+		}
+		seen[cur] = len(path)
+		path = append(path, cur)
+		cur = insts[j].Primary
+	}
+}
+
+func rootOf(insts []plans.Instance, byID map[string]int, id string) string {
+	for range len(insts) {
+		j, ok := byID[id]
+		if !ok || insts[j].Role == plans.RolePrimary || insts[j].Primary == "" {
+			return id
+		}
+		id = insts[j].Primary
+	}
+	return id
+}
+
+func contains(xs []string, x string) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
