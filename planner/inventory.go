@@ -39,7 +39,8 @@ func Parse(name string, data []byte) (*Inventory, error) {
 
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		p.add(yamlErrorLine(err), "", "the inventory must be a YAML document; fix the syntax at that line", "not valid YAML: %s", strings.TrimPrefix(err.Error(), "yaml: "))
+		line, msg := yamlError(err)
+		p.add(line, "", "the inventory must be a YAML document; fix the syntax at or just before that line", "not valid YAML: %s", msg)
 		return nil, p.err()
 	}
 	if len(root.Content) == 0 {
@@ -106,12 +107,13 @@ func kindName(n *yaml.Node) string {
 	return "an alias or document"
 }
 
-// yamlErrorLine extracts the line from a yaml.v3 error ("yaml: line 3: ...").
-func yamlErrorLine(err error) int {
+// yamlError splits a yaml.v3 error ("yaml: line 3: found ...") into the
+// line and the message.
+func yamlError(err error) (int, string) {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
 	var line int
-	msg := err.Error()
-	if i := strings.Index(msg, "line "); i >= 0 {
-		fmt.Sscanf(msg[i:], "line %d", &line)
+	if _, scanErr := fmt.Sscanf(msg, "line %d:", &line); scanErr == nil {
+		_, msg, _ = strings.Cut(msg, ": ")
 	}
-	return line
+	return line, msg
 }

@@ -1,0 +1,214 @@
+package planner_test
+
+import (
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rdsup/rdsup/planner"
+	"github.com/rdsup/rdsup/plans"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files under testdata/")
+
+// golden compares got with the golden file, or rewrites it with -update.
+func golden(t *testing.T, path string, got []byte) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("read golden file (run `go test ./planner -update` to create it): %v", err)
+	}
+	if string(want) != string(got) {
+		t.Errorf("%s differs from the output:\n--- got\n%s\n--- want\n%s", path, got, want)
+	}
+}
+
+// planFile loads and builds an inventory under ../testdata.
+func planFile(t *testing.T, name string) (*plans.Plan, error) {
+	t.Helper()
+	inv, err := planner.Load(filepath.Join("..", "testdata", name))
+	if err != nil {
+		return nil, err
+	}
+	return planner.Build(inv)
+}
+
+func TestBadInventories(t *testing.T) {
+	tests := []struct {
+		file string
+		want []string // substrings every run must contain
+	}{
+		{"unknown-field", []string{"bad/unknown-field.yaml:9: instance rm-a: unknown field \"engineVersoin\"", "did you mean engineVersion?"}},
+		{"duplicate-id", []string{":10: instance rm-a: duplicate id (first at line 7)"}},
+		{"missing-primary", []string{"instance rr-a: its primary rm-gone is not in the inventory"}},
+		{"primary-names-primary", []string{":9: instance rm-a: a primary names a primary (rm-b)"}},
+		{"cycle", []string{"instance rr-a: replica chain loops: rr-a → rr-b → rr-a"}},
+		{"replica-of-replica", []string{"instance rr-c: its primary rr-b is a readonly instance, not a primary", "name the cluster's primary instead (rm-a)"}},
+		{"bad-window", []string{":10: instance rm-a: malformed maintainTime \"25:00Z-02:00Z\"", ":14: instance rm-b: malformed maintainTime \"02:00-06:00\""}},
+		{"unknown-role", []string{":8: instance rm-a: unknown role \"master\""}},
+		{"unknown-effective-time", []string{":10: instance rm-a: unknown effectiveTime \"Later\"", "use Immediate or MaintainTime"}},
+		{"bad-id", []string{"malformed instance id \"rm_a!\""}},
+		{"missing-fields", []string{"instance rm-a: missing field \"engineVersion\""}},
+		{"replica-left-behind", []string{"instance rm-a: upgrades to 5.6 but its readonly instance rr-b targets 5.5"}},
+		{"many-problems", []string{"instance rm-a: malformed maintainTime", "instance rm-a: unknown role", "instance rm-z: unknown field", "instance rr-m: its primary rm-gone"}},
+		{"empty", []string{"the inventory has no instances"}},
+		{"empty-file", []string{"the inventory is empty"}},
+		{"not-yaml", []string{"not-yaml.yaml:4: not valid YAML"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.file, func(t *testing.T) {
+			_, err := planFile(t, filepath.Join("bad", tt.file+".yaml"))
+			if err == nil {
+				t.Fatal("the inventory was accepted; want an error")
+			}
+			if !errors.Is(err, planner.ErrInvalid) {
+				t.Errorf("error does not wrap ErrInvalid: %v", err)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error lacks %q:\n%v", w, err)
+				}
+			}
+			golden(t, filepath.Join("..", "testdata", "bad", tt.file+".err"), []byte(err.Error()+"\n"))
+		})
+	}
+}
+
+func TestManyProblemsSortedByInstance(t *testing.T) {
+	_, err := planFile(t, "bad/many-problems.yaml")
+	var ids []string
+	for _, line := range strings.Split(err.Error(), "\n") {
+		_, rest, _ := strings.Cut(line, "instance ")
+		id, _, _ := strings.Cut(rest, ":")
+		ids = append(ids, id)
+	}
+	if len(ids) < 4 || !slices.IsSorted(ids) {
+		t.Errorf("problems not all reported in instance order: %q", ids)
+	}
+}
+
+func TestExampleFleet(t *testing.T) {
+	p, err := planFile(t, "fleet.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]plans.Step{}
+	var order []string
+	for _, s := range p.Steps {
+		got[s.ID] = s
+		order = append(order, s.ID)
+	}
+	wantOrder := []string{"rm-crm-db", "rm-pay-dr", "rr-pay-1", "rr-pay-2", "rm-pay-primary", "rr-shop-ro1", "rm-shop-db"}
+	if !slices.Equal(order, wantOrder) {
+		t.Errorf("step order = %q, want %q", order, wantOrder)
+	}
+	deps := map[string][]string{
+		"rm-pay-primary": {"rm-pay-dr", "rr-pay-1", "rr-pay-2"},
+		"rm-shop-db":     {"rr-shop-ro1"},
+		"rm-crm-db":      {},
+		"rr-pay-1":       {},
+	}
+	for id, want := range deps {
+		if !slices.Equal(got[id].DependsOn, want) {
+			t.Errorf("%s dependsOn = %q, want %q", id, got[id].DependsOn, want)
+		}
+	}
+	if got["rm-pay-primary"].Wave != 1 || got["rr-pay-1"].Wave != 0 || got["rm-crm-db"].Wave != 0 {
+		t.Errorf("waves: primary %d, replica %d, lone %d; want 1, 0, 0", got["rm-pay-primary"].Wave, got["rr-pay-1"].Wave, got["rm-crm-db"].Wave)
+	}
+	if got["rm-pay-dr"].Region != "cn-shanghai" || got["rm-pay-dr"].Cluster != "rm-pay-primary" {
+		t.Errorf("rm-pay-dr: region %q cluster %q", got["rm-pay-dr"].Region, got["rm-pay-dr"].Cluster)
+	}
+	if !slices.Equal(p.Summary.Unchanged, []string{"rm-ledger-db", "rr-ledger-ro1"}) {
+		t.Errorf("unchanged = %q", p.Summary.Unchanged)
+	}
+	if p.Summary.Clusters != 3 || p.Summary.Waves != 2 || p.Summary.Instances != 9 || !p.Summary.Applicable {
+		t.Errorf("summary = %+v", p.Summary)
+	}
+	if in := p.Instance("rr-pay-1"); in == nil || in.Tags["team"] != "payments" || in.MaintainTime != "02:00Z-06:00Z" || in.EffectiveTime != "MaintainTime" {
+		t.Errorf("snapshot of rr-pay-1 = %+v", in)
+	}
+}
+
+// TestEveryReplicaBeforeItsPrimary checks the graph contract on synthetic fleets.
+func TestEveryReplicaBeforeItsPrimary(t *testing.T) {
+	p := buildSynthetic(t, 5000, 7)
+	pos := map[string]int{}
+	for i, s := range p.Steps {
+		pos[s.ID] = i
+	}
+	for _, in := range p.Instances {
+		if in.Role == plans.RolePrimary || in.EngineVersion == in.TargetVersion {
+			continue
+		}
+		prim := p.Step(in.Primary)
+		if prim == nil {
+			continue
+		}
+		if !slices.Contains(prim.DependsOn, in.ID) {
+			t.Fatalf("primary %s does not depend on its replica %s", prim.ID, in.ID)
+		}
+		if pos[in.ID] > pos[prim.ID] {
+			t.Fatalf("replica %s is ordered after its primary %s", in.ID, prim.ID)
+		}
+	}
+}
+
+func TestDeterministic(t *testing.T) {
+	a, b := buildSynthetic(t, 2000, 3), buildSynthetic(t, 2000, 3)
+	for _, p := range []*plans.Plan{a, b} {
+		if err := plans.Seal(p); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ea, _ := plans.Encode(a)
+	eb, _ := plans.Encode(b)
+	if a.ID != b.ID || string(ea) != string(eb) {
+		t.Error("two plans of the same inventory differ")
+	}
+}
+
+func TestWindow(t *testing.T) {
+	tests := []struct {
+		name, window string
+		hour, min    int
+		in, bad      bool
+	}{
+		{"inside", "02:00Z-06:00Z", 3, 0, true, false},
+		{"at start", "02:00Z-06:00Z", 2, 0, true, false},
+		{"at end is outside", "02:00Z-06:00Z", 6, 0, false, false},
+		{"crosses midnight, late", "22:00Z-02:00Z", 23, 30, true, false},
+		{"crosses midnight, early", "22:00Z-02:00Z", 1, 59, true, false},
+		{"crosses midnight, outside", "22:00Z-02:00Z", 12, 0, false, false},
+		{"no Z", "02:00-06:00", 0, 0, false, true},
+		{"hour 24", "24:00Z-02:00Z", 0, 0, false, true},
+		{"empty window", "02:00Z-02:00Z", 0, 0, false, true},
+		{"trailing text", "02:00Z-06:00Zx", 0, 0, false, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, e, err := planner.ParseWindow(tt.window)
+			if (err != nil) != tt.bad {
+				t.Fatalf("ParseWindow(%q) error = %v, want error %v", tt.window, err, tt.bad)
+			}
+			if tt.bad {
+				return
+			}
+			at := time.Date(2026, 11, 26, tt.hour, tt.min, 0, 0, time.UTC)
+			if got := planner.InWindow(at, s, e); got != tt.in {
+				t.Errorf("InWindow(%s, %q) = %v, want %v", at.Format("15:04"), tt.window, got, tt.in)
+			}
+		})
+	}
+}
