@@ -37,8 +37,8 @@ func Parse(name string, data []byte) (*Inventory, error) {
 	inv := &Inventory{Path: name, Digest: "sha256:" + hex.EncodeToString(sum[:]), Lines: map[string]int{}}
 	p := &problems{file: name}
 
-	var root yaml.Node
-	if err := yaml.Unmarshal(data, &root); err != nil {
+	root, err := parseYAML(data)
+	if err != nil {
 		line, msg := yamlError(err)
 		p.add(line, "", "the inventory must be a YAML document; fix the syntax at or just before that line", "not valid YAML: %s", msg)
 		return nil, p.err()
@@ -87,6 +87,24 @@ func Parse(name string, data []byte) (*Inventory, error) {
 	}
 	slices.SortFunc(inv.Instances, func(a, b plans.Instance) int { return strings.Compare(a.ID, b.ID) })
 	return inv, nil
+}
+
+// fastYAML enables fastParse; tests turn it off to compare both paths.
+var fastYAML = true
+
+// parseYAML parses the document into nodes, with the fast path when the
+// document allows it.
+func parseYAML(data []byte) (*yaml.Node, error) {
+	if fastYAML {
+		if n := fastParse(data); n != nil {
+			return n, nil
+		}
+	}
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return nil, err
+	}
+	return &root, nil
 }
 
 // BaseName is the inventory's file name without directories, as recorded in plans.

@@ -2,7 +2,6 @@ package planner
 
 import (
 	"errors"
-	"fmt"
 	"time"
 )
 
@@ -10,13 +9,18 @@ import (
 // start and end as offsets since midnight. The end may be before the start
 // when the window crosses midnight ("22:00Z-02:00Z").
 func ParseWindow(s string) (start, end time.Duration, err error) {
-	var h1, m1, h2, m2 int
-	var rest string
-	n, _ := fmt.Sscanf(s, "%2d:%2dZ-%2d:%2dZ%s", &h1, &m1, &h2, &m2, &rest)
-	if n != 4 || len(s) != len("00:00Z-00:00Z") {
+	// layout: 0 1 : 3 4 Z - 7 8 : 10 11 Z
+	if len(s) != len("00:00Z-00:00Z") || s[2] != ':' || s[5] != 'Z' || s[6] != '-' || s[9] != ':' || s[12] != 'Z' {
 		return 0, 0, errors.New(`expected "HH:MMZ-HH:MMZ"`)
 	}
-	if h1 > 23 || h2 > 23 || m1 > 59 || m2 > 59 || h1 < 0 || h2 < 0 || m1 < 0 || m2 < 0 {
+	h1, ok1 := twoDigits(s[0:2])
+	m1, ok2 := twoDigits(s[3:5])
+	h2, ok3 := twoDigits(s[7:9])
+	m2, ok4 := twoDigits(s[10:12])
+	if !ok1 || !ok2 || !ok3 || !ok4 {
+		return 0, 0, errors.New(`expected "HH:MMZ-HH:MMZ"`)
+	}
+	if h1 > 23 || h2 > 23 || m1 > 59 || m2 > 59 {
 		return 0, 0, errors.New("hours are 00-23 and minutes 00-59")
 	}
 	start = time.Duration(h1)*time.Hour + time.Duration(m1)*time.Minute
@@ -25,6 +29,13 @@ func ParseWindow(s string) (start, end time.Duration, err error) {
 		return 0, 0, errors.New("the window is empty: start and end are equal")
 	}
 	return start, end, nil
+}
+
+func twoDigits(s string) (int, bool) {
+	if s[0] < '0' || s[0] > '9' || s[1] < '0' || s[1] > '9' {
+		return 0, false
+	}
+	return int(s[0]-'0')*10 + int(s[1]-'0'), true
 }
 
 // InWindow reports whether t (any zone) falls inside the window given by
