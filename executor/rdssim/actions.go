@@ -1,0 +1,234 @@
+package rdssim
+
+import (
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+const timeFormat = "2006-01-02T15:04:05Z"
+
+// maxIDsPerCall bounds DBInstanceId lists in DescribeDBInstanceAttribute.
+const maxIDsPerCall = 100
+
+func (s *Sim) describeDBInstances(p params, now time.Time) (map[string]any, string, string, *apiError) {
+	size, number, err := paging(p, 30, 100)
+	if err != nil {
+		return nil, "", "", err
+	}
+	region := p.get("RegionId")
+	want := map[string]string{
+		"Engine": p.get("Engine"), "DBInstanceStatus": p.get("DBInstanceStatus"),
+		"DBInstanceType": p.get("DBInstanceType"), "EngineVersion": p.get("EngineVersion"),
+	}
+	ids := splitIDs(p.get("DBInstanceId"))
+	var match []map[string]any
+	for _, id := range s.ids {
+		in := s.inst[id]
+		s.observe(in, now)
+		if region != "" && in.Region != "" && in.Region != region {
+			continue
+		}
+		if len(ids) > 0 && !slices.Contains(ids, id) {
+			continue
+		}
+		status := s.statusLocked(in, now)
+		if !matches(want["Engine"], in.Engine) || !matches(want["DBInstanceStatus"], status) ||
+			!matches(want["DBInstanceType"], in.Type) || !matches(want["EngineVersion"], in.EngineVersion) {
+			continue
+		}
+		match = append(match, s.dbInstanceLocked(in, now))
+	}
+	total := len(match)
+	lo := min((number-1)*size, total)
+	hi := min(lo+size, total)
+	page := match[lo:hi]
+	if page == nil {
+		page = []map[string]any{}
+	}
+	return map[string]any{
+		"Items":            map[string]any{"DBInstance": page},
+		"TotalRecordCount": total,
+		"PageNumber":       number,
+		"PageRecordCount":  len(page),
+	}, "ok", "", nil
+}
+
+// matches reports whether a filter (empty = any; may be comma-separated)
+// admits value.
+func matches(filter, value string) bool {
+	if filter == "" {
+		return true
+	}
+	for _, f := range strings.Split(filter, ",") {
+		if strings.EqualFold(strings.TrimSpace(f), value) {
+			return true
+		}
+	}
+	return false
+}
+
+func paging(p params, def, max int) (size, number int, err *apiError) {
+	size, number = def, 1
+	if v := p.get("PageSize"); v != "" {
+		n, e := strconv.Atoi(v)
+		if e != nil || n < 1 || n > max {
+			return 0, 0, errf(http.StatusBadRequest, "InvalidPageSize.Malformed",
+				"Specified parameter PageSize %q is not valid (1 to %d).", v, max)
+		}
+		size = n
+	}
+	if v := p.get("PageNumber"); v != "" {
+		n, e := strconv.Atoi(v)
+		if e != nil || n < 1 {
+			return 0, 0, errf(http.StatusBadRequest, "InvalidPageNumber.Malformed",
+				"Specified parameter PageNumber %q is not valid (1 or more).", v)
+		}
+		number = n
+	}
+	return size, number, nil
+}
+
+func (s *Sim) common(in *instance, now time.Time) map[string]any {
+	ro := []map[string]string{}
+	for _, id := range s.replicasLocked(in.ID, TypeReadonly) {
+		ro = append(ro, map[string]string{"DBInstanceId": id})
+	}
+	return map[string]any{
+		"DBInstanceId":          in.ID,
+		"DBInstanceDescription": in.ID,
+		"DBInstanceStatus":      s.statusLocked(in, now),
+		"Engine":                in.Engine,
+		"EngineVersion":         in.EngineVersion,
+		"DBInstanceType":        in.Type,
+		"MasterInstanceId":      in.Master,
+		"GuardDBInstanceId":     s.guardLocked(in.ID),
+		"ReadOnlyDBInstanceIds": map[string]any{"ReadOnlyDBInstanceId": ro},
+		"RegionId":              in.Region,
+		"ZoneId":                in.Region + "-a",
+		"DBInstanceClass":       "mysql.n2.medium.1",
+		"DBInstanceNetType":     "Intranet",
+		"InstanceNetworkType":   "VPC",
+		"PayType":               "Postpaid",
+		"LockMode":              "Unlock",
+		"LockReason":            "",
+		"Category":              "HighAvailability",
+	}
+}
+
+func (s *Sim) dbInstanceLocked(in *instance, now time.Time) map[string]any {
+	m := s.common(in, now)
+	m["CreateTime"] = in.Created.Format(timeFormat)
+	m["MutriORsignle"] = false
+	return m
+}
+
+func (s *Sim) describeDBInstanceAttribute(p params, now time.Time) (map[string]any, string, string, *apiError) {
+	ids := splitIDs(p.get("DBInstanceId"))
+	if len(ids) == 0 {
+		return nil, "", "", errMissing("DBInstanceId")
+	}
+	if len(ids) > maxIDsPerCall {
+		return nil, "", "", errf(http.StatusBadRequest, "InvalidParameter",
+			"DBInstanceId lists %d instances; at most %d per call.", len(ids), maxIDsPerCall)
+	}
+	items := make([]map[string]any, 0, len(ids))
+	for _, id := range ids {
+		in, ok := s.inst[id]
+		if !ok {
+			return nil, "", "", errNotFound(id)
+		}
+		s.observe(in, now)
+		m := s.common(in, now)
+		m["MaintainTime"] = in.MaintainTime
+		m["CreationTime"] = in.Created.Format(timeFormat)
+		m["ConnectionString"] = in.ID + ".mysql.rds.aliyuncs.com"
+		m["Port"] = "3306"
+		m["MaxConnections"] = 2000
+		items = append(items, m)
+	}
+	return map[string]any{"Items": map[string]any{"DBInstanceAttribute": items}}, "ok", "", nil
+}
+
+func (s *Sim) upgradeDBInstanceEngineVersion(p params, now time.Time) (map[string]any, string, string, *apiError) {
+	id, version := p.get("DBInstanceId"), p.get("EngineVersion")
+	if id == "" {
+		return nil, "", "", errMissing("DBInstanceId")
+	}
+	if version == "" {
+		return nil, "", "", errMissing("EngineVersion")
+	}
+	eff := p.get("EffectiveTime")
+	if eff == "" {
+		eff = "Immediate"
+	}
+	if eff != "Immediate" && eff != "MaintainTime" {
+		return nil, "", "", errf(http.StatusBadRequest, "InvalidEffectiveTime.Malformed",
+			"Specified parameter EffectiveTime %q is not valid (Immediate or MaintainTime).", eff)
+	}
+	token := p.get("ClientToken")
+	if len(token) > 64 {
+		return nil, "", "", errf(http.StatusBadRequest, "InvalidClientToken.Malformed",
+			"Specified ClientToken is longer than 64 characters.")
+	}
+	if token != "" {
+		if tid, ok := s.tokens[actionUpgrade+"\x00"+token]; ok {
+			t := s.tasks[tid]
+			if t.InstanceID != id || t.To != version || t.EffectiveTime != eff {
+				return nil, "", "", errf(http.StatusBadRequest, "IdempotentParameterMismatch",
+					"The ClientToken %q was used by a previous request with different parameters (instance %s, version %s, %s).",
+					token, t.InstanceID, t.To, t.EffectiveTime)
+			}
+			return map[string]any{"TaskId": t.ID}, "deduplicated", t.ID, nil
+		}
+	}
+	in, ok := s.inst[id]
+	if !ok {
+		return nil, "", "", errNotFound(id)
+	}
+	s.observe(in, now)
+	if st := s.statusLocked(in, now); st != StatusRunning || in.TaskID != "" {
+		if st == StatusRunning {
+			st = "Running with a scheduled task " + in.TaskID
+		}
+		return nil, "", "", errf(http.StatusForbidden, "IncorrectDBInstanceState",
+			"The operation is not permitted due to status of instance %s: %s.", id, st)
+	}
+	if !pathSupported(s.opts.UpgradePaths, in.Engine, in.EngineVersion, version) {
+		return nil, "", "", errf(http.StatusBadRequest, "InvalidEngineVersion",
+			"Upgrading %s from %s to %s is not supported for instance %s.", in.Engine, in.EngineVersion, version, id)
+	}
+	if in.Type == TypePrimary {
+		for _, rid := range append(s.replicasLocked(id, TypeReadonly), s.replicasLocked(id, TypeGuard)...) {
+			r := s.inst[rid]
+			s.settle(r, now)
+			if r.EngineVersion != version {
+				return nil, "", "", errf(http.StatusBadRequest, "IncorrectReadOnlyDBInstanceVersion",
+					"The %s instance %s of %s runs %s; upgrade it to %s before its primary.",
+					strings.ToLower(r.Type), rid, id, r.EngineVersion, version)
+			}
+		}
+	}
+	s.taskSeq++
+	t := &task{
+		ID: strconv.Itoa(s.taskSeq), InstanceID: id, Action: actionUpgrade,
+		From: in.EngineVersion, To: version, EffectiveTime: eff, ClientToken: token,
+		Created: now, Start: now,
+	}
+	if eff == "MaintainTime" {
+		t.Start = maintainWindowStart(in.MaintainTime, now)
+	}
+	t.End = t.Start.Add(s.duration(in))
+	t.Fail = slices.Contains(s.faults.FailUpgrade, id) ||
+		(s.faults.FailUpgradeRate > 0 && chance(s.opts.Seed, "fail", id, in.Upgrades) < s.faults.FailUpgradeRate)
+	in.Upgrades++
+	in.TaskID = t.ID
+	s.tasks[t.ID] = t
+	s.taskOrder = append(s.taskOrder, t.ID)
+	if token != "" {
+		s.tokens[actionUpgrade+"\x00"+token] = t.ID
+	}
+	return map[string]any{"TaskId": t.ID}, "applied", t.ID, nil
+}

@@ -1,0 +1,35 @@
+// Package rdssim is a local stand-in for the ApsaraDB RDS OpenAPI
+// (version 2014-08-15): an http.Handler that speaks the RPC protocol exactly
+// as github.com/aliyun/alibaba-cloud-sdk-go sends it, so the real SDK client
+// can be pointed at it over loopback HTTP.
+//
+// What it owns:
+//   - the RPC envelope: parameters from the query (and form body) of a POST,
+//     the HMAC-SHA1 signature ("POST&%2F&" + percent-encoded canonical query,
+//     key = secret + "&"), access key, nonce replay and timestamp checks, and
+//     error responses shaped like the real ones ({Code, Message, RequestId,
+//     HostId, Recommend} with the real HTTP status) so the SDK raises its own
+//     *errors.ServerError;
+//   - an in-memory fleet seeded from an inventory ([]plans.Instance) and the
+//     actions DescribeDBInstances, DescribeDBInstanceAttribute,
+//     UpgradeDBInstanceEngineVersion, DescribeTasks and DescribeHistoryTasks;
+//   - simulated time: every state is derived lazily from a Clock (real, scaled
+//     or manual), so tests advance a ManualClock instead of sleeping;
+//   - fault injection (throttling, 5xx, latency, responses dropped after the
+//     action was carried out, failed upgrade tasks, drift), every random
+//     choice derived from Options.Seed and the call's identity, so a run can
+//     be replayed;
+//   - the call log (GET /_sim/calls) and fleet view (GET /_sim/instances),
+//     and state persistence (Save/Load).
+//
+// Error codes returned (HTTP status in parentheses): SignatureDoesNotMatch
+// (400), IncompleteSignature (400), InvalidAccessKeyId.NotFound (404),
+// SignatureNonceUsed (400), InvalidTimeStamp.Expired (400),
+// InvalidVersion (400), InvalidAction.NotFound (404), MissingParameter (400),
+// InvalidParameter (400), InvalidDBInstanceId.NotFound (404),
+// IncorrectDBInstanceState (403), InvalidEngineVersion (400),
+// IncorrectReadOnlyDBInstanceVersion (400), IdempotentParameterMismatch
+// (400), Throttling.User (400), ServiceUnavailable (503), InternalError (500).
+//
+// It knows nothing of the planner or the executor.
+package rdssim
