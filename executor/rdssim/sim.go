@@ -64,8 +64,8 @@ type InstanceView struct {
 	Guard         string            `json:"guard,omitempty"`
 	MaintainTime  string            `json:"maintainTime"`
 	Tags          map[string]string `json:"tags,omitempty"`
-	TaskID        string            `json:"taskId,omitempty"`  // current task
-	Upgrades      int               `json:"upgrades"`          // upgrade tasks accepted so far
+	TaskID        string            `json:"taskId,omitempty"`   // current task
+	Upgrades      int               `json:"upgrades"`           // upgrade tasks accepted so far
 	LastTask      string            `json:"lastTask,omitempty"` // status of the latest task
 }
 

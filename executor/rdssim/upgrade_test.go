@@ -19,7 +19,7 @@ func TestUpgradeLifecycle(t *testing.T) {
 		t.Fatalf("response = %+v, want TaskId and RequestId", resp)
 	}
 	steps := []struct {
-		advance       time.Duration
+		advance      time.Duration
 		status, vers string
 	}{
 		{0, "EngineVersionUpgrading", "5.5"},
