@@ -70,7 +70,7 @@ func checkFields(p *problems, e *entry, inst *plans.Instance) {
 		p.add(e.lineOf("effectiveTime"), inst.ID, "use Immediate or MaintainTime", "unknown effectiveTime %q", inst.EffectiveTime)
 	}
 	if inst.MaintainTime != "" {
-		if _, _, err := ParseWindow(inst.MaintainTime); err != nil {
+		if _, _, err := plans.ParseWindow(inst.MaintainTime); err != nil {
 			p.add(e.lineOf("maintainTime"), inst.ID, `write it as "HH:MMZ-HH:MMZ" in UTC, e.g. "02:00Z-06:00Z"; it may cross midnight`, "malformed maintainTime %q: %v", inst.MaintainTime, err)
 		}
 	}

@@ -1,11 +1,11 @@
-package planner
+package plans
 
 import (
 	"errors"
 	"time"
 )
 
-// ParseWindow parses a maintenance window "HH:MMZ-HH:MMZ" (UTC) into its
+// ParseWindow parses an instance's maintainTime, a maintenance window "HH:MMZ-HH:MMZ" (UTC) into its
 // start and end as offsets since midnight. The end may be before the start
 // when the window crosses midnight ("22:00Z-02:00Z").
 func ParseWindow(s string) (start, end time.Duration, err error) {
@@ -36,6 +36,18 @@ func twoDigits(s string) (int, bool) {
 		return 0, false
 	}
 	return int(s[0]-'0')*10 + int(s[1]-'0'), true
+}
+
+// NextWindowStart returns the first instant at or after t at which the
+// window starting at start (offset since midnight UTC) opens.
+func NextWindowStart(t time.Time, start time.Duration) time.Time {
+	t = t.UTC()
+	day := time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, time.UTC)
+	at := day.Add(start)
+	if at.Before(t) {
+		at = at.Add(24 * time.Hour)
+	}
+	return at
 }
 
 // InWindow reports whether t (any zone) falls inside the window given by
