@@ -269,7 +269,9 @@ func (s *Sim) finishOutcome(w http.ResponseWriter, r *http.Request, p params, ac
 	w.Header().Set("x-acs-request-id", reqID)
 	if err != nil {
 		w.WriteHeader(err.Status)
-		_ = json.NewEncoder(w).Encode(map[string]any{
+		enc := json.NewEncoder(w)
+		enc.SetEscapeHTML(false)
+		_ = enc.Encode(map[string]any{
 			"RequestId": reqID, "HostId": hostID(r), "Code": err.Code, "Message": err.Message,
 			"Recommend": "https://api.aliyun.com/troubleshoot?q=" + err.Code + "&product=Rds&requestId=" + reqID,
 		})
