@@ -1,12 +1,51 @@
 package main
 
 import (
-	"errors"
+	"context"
+	"io"
 
+	"github.com/rdsup/rdsup/plans"
+	"github.com/rdsup/rdsup/plans/render"
 	"github.com/spf13/cobra"
 )
 
-// STUB: replaced by the issue that builds this command.
+type showOptions struct {
+	path   string
+	format string
+}
+
 func newShowCmd() *cobra.Command {
-	return &cobra.Command{Use: "show", Hidden: true, RunE: func(*cobra.Command, []string) error { return errors.New("not implemented yet") }}
+	o := &showOptions{}
+	cmd := &cobra.Command{
+		Use:   "show PLANFILE [--format " + render.FormatHelp() + "]",
+		Short: "Print a plan file as a table, Markdown or JSON",
+		Long: `Show verifies a plan file (its format version, and that its content still
+matches its id) and prints it: a table for a terminal, Markdown for a pull
+request comment, or the plan's canonical JSON. An edited plan is refused.`,
+		Example: `  rdsup show rdsup-plan.json
+  rdsup show rdsup-plan.json --format markdown > comment.md`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.path = args[0]
+			return runShow(cmd.Context(), cmd.OutOrStdout(), o)
+		},
+	}
+	cmd.Flags().StringVar(&o.format, "format", render.Table, "output format: "+render.FormatHelp())
+	_ = cmd.RegisterFlagCompletionFunc("format", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return render.Formats(), cobra.ShellCompDirectiveNoFileComp
+	})
+	return cmd
+}
+
+// runShow loads and verifies the plan, then renders it to out.
+func runShow(_ context.Context, out io.Writer, o *showOptions) error {
+	r, err := render.For(o.format)
+	if err != nil {
+		return err
+	}
+	p, err := plans.Load(o.path)
+	if err != nil {
+		return err
+	}
+	return r.Render(out, p)
 }
