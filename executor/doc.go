@@ -1,0 +1,9 @@
+// Package executor applies a verified plan to the fleet: a scheduler over
+// the steps' dependency graph (a step starts as soon as every step it
+// depends on succeeded; no wave barriers), bounded concurrency and API
+// rate, batched polling, retries with backoff, an append-only fsynced
+// journal that makes a killed apply resumable, and a file lock so one plan
+// is applied by one process at a time. It talks to the cloud through the
+// small Cloud interface, implemented by executor/rdsapi over the real SDK.
+// It knows nothing of how a plan was made.
+package executor

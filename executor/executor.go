@@ -1,0 +1,198 @@
+package executor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/rdsup/rdsup/executor/rdsapi"
+	"github.com/rdsup/rdsup/plans"
+)
+
+// Cloud is what the executor needs from the RDS API; *rdsapi.Client
+// implements it. Errors are classified with the rdsapi.Err* kinds.
+type Cloud interface {
+	Describe(ctx context.Context, region string, ids []string) (map[string]rdsapi.Instance, error)
+	UpgradeEngineVersion(ctx context.Context, u rdsapi.Upgrade) (rdsapi.Task, error)
+}
+
+// Defaults of Options, documented in the README.
+const (
+	DefaultConcurrency    = 10
+	DefaultQPS            = 20
+	DefaultPollInterval   = 15 * time.Second
+	DefaultStepTimeout    = 2 * time.Hour
+	DefaultStartGrace     = 5 * time.Minute
+	DefaultWrongStateWait = 10 * time.Minute
+	DefaultRetryFor       = 10 * time.Minute
+)
+
+// Options tune a run. Zero values take the defaults above.
+type Options struct {
+	Concurrency  int           // steps in flight at once
+	QPS          float64       // API calls per second, all actions together
+	PollInterval time.Duration // between batched status reads of in-flight instances
+	StepTimeout  time.Duration // from the upgrade call to Running on the target version
+	KeepGoing    bool          // after a failure, keep starting steps of other clusters
+	NoWait       bool          // leave steps whose window is closed pending instead of waiting
+	// StartGrace: an Immediate upgrade whose instance is still Running on the
+	// old version this long after submission, never seen upgrading, failed.
+	StartGrace     time.Duration
+	WrongStateWait time.Duration // how long to retry an upgrade refused for the instance's state
+	RetryFor       time.Duration // how long to retry throttled and transient errors
+	Window         WindowFunc    // nil → DefaultWindow
+	Now            func() time.Time
+	Logger         *slog.Logger
+	// OnEvent, when set, is called (from many goroutines, serialised) for
+	// every step transition; progress displays use it.
+	OnEvent func(Event)
+}
+
+func (o *Options) defaults() {
+	if o.Concurrency <= 0 {
+		o.Concurrency = DefaultConcurrency
+	}
+	if o.QPS <= 0 {
+		o.QPS = DefaultQPS
+	}
+	if o.PollInterval <= 0 {
+		o.PollInterval = DefaultPollInterval
+	}
+	if o.StepTimeout <= 0 {
+		o.StepTimeout = DefaultStepTimeout
+	}
+	if o.StartGrace <= 0 {
+		o.StartGrace = DefaultStartGrace
+	}
+	if o.WrongStateWait <= 0 {
+		o.WrongStateWait = DefaultWrongStateWait
+	}
+	if o.RetryFor <= 0 {
+		o.RetryFor = DefaultRetryFor
+	}
+	if o.Window == nil {
+		o.Window = DefaultWindow
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+}
+
+// Step outcomes in a Result.
+const (
+	StateSucceeded  = "succeeded"   // on the target version (now or already)
+	StateFailed     = "failed"      // see Detail
+	StateBlocked    = "blocked"     // a step it depends on failed
+	StatePending    = "pending"     // window closed (--no-wait), or waiting on a pending step
+	StateNotStarted = "not-started" // the run stopped (failure, signal) before it
+	StateInFlight   = "in-flight"   // upgrade submitted, run stopped while polling; resume polls it
+)
+
+// Event is one step transition, for progress displays and logs.
+type Event struct {
+	Time     time.Time
+	Step     string
+	Instance string
+	Kind     string // checking, started, submitted, succeeded, failed, pending, waiting, retry
+	Detail   string
+}
+
+// StepResult is the outcome of one step.
+type StepResult struct {
+	Step     string        `json:"step"`
+	Instance string        `json:"instance"`
+	Cluster  string        `json:"cluster"`
+	State    string        `json:"state"`
+	Detail   string        `json:"detail,omitempty"`
+	TaskID   string        `json:"taskId,omitempty"`
+	Duration time.Duration `json:"duration,omitempty"`
+}
+
+// Result is the outcome of a run.
+type Result struct {
+	Steps       []StepResult // in plan order
+	Interrupted bool         // the context was cancelled (signal)
+	Started     time.Time
+	Finished    time.Time
+	APICalls    int // Describe and Upgrade calls sent, retries included
+	PollRounds  int
+}
+
+// Count returns how many steps ended in state.
+func (r *Result) Count(state string) int {
+	n := 0
+	for _, s := range r.Steps {
+		if s.State == state {
+			n++
+		}
+	}
+	return n
+}
+
+// Done reports whether every step succeeded.
+func (r *Result) Done() bool { return r.Count(StateSucceeded) == len(r.Steps) }
+
+// ErrDenied is returned for a plan whose policy verdicts deny a step.
+var ErrDenied = errors.New("plan has denied steps")
+
+// CheckApplicable refuses plans with denials or broken dependencies.
+func CheckApplicable(p *plans.Plan) error {
+	var denied []string
+	ids := map[string]bool{}
+	for _, s := range p.Steps {
+		ids[s.ID] = true
+		if len(s.Policy.Deny) > 0 {
+			denied = append(denied, fmt.Sprintf("%s (%s)", s.ID, s.Policy.Deny[0].Message))
+		}
+	}
+	if len(denied) > 0 || !p.Summary.Applicable {
+		return fmt.Errorf("%w: %d step(s) denied by policy: %v; fix the inventory or policies and run `rdsup plan` again", ErrDenied, len(denied), denied)
+	}
+	for _, s := range p.Steps {
+		for _, d := range s.DependsOn {
+			if !ids[d] {
+				return fmt.Errorf("step %s depends on unknown step %s; make the plan again with `rdsup plan`", s.ID, d)
+			}
+		}
+	}
+	return nil
+}
+
+// Run applies p through cloud, recording progress in j. Cancelling ctx
+// stops starting steps and stops polling (everything is journaled, a later
+// Run resumes); Run returns when every goroutine it started has ended. The
+// error is non-nil only when the executor itself failed (journal I/O,
+// invalid plan); step failures are in the Result.
+func Run(ctx context.Context, p *plans.Plan, cloud Cloud, j *Journal, opts Options) (*Result, error) {
+	opts.defaults()
+	if err := CheckApplicable(p); err != nil {
+		return nil, err
+	}
+	if j.planID != p.ID {
+		return nil, fmt.Errorf("%w: journal %s is for plan %s, not %s", ErrJournalMismatch, j.path, shortID(j.planID), shortID(p.ID))
+	}
+	r := newRunner(p, cloud, j, opts)
+	return r.run(ctx)
+}
+
+// rateLimited counts and paces every call to the cloud.
+type rateLimited struct {
+	Cloud
+	lim   *rate.Limiter
+	calls func()
+}
+
+func (c rateLimited) UpgradeEngineVersion(ctx context.Context, u rdsapi.Upgrade) (rdsapi.Task, error) {
+	if err := c.lim.Wait(ctx); err != nil {
+		return rdsapi.Task{}, err
+	}
+	c.calls()
+	return c.Cloud.UpgradeEngineVersion(ctx, u)
+}

@@ -1,0 +1,274 @@
+package executor
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+)
+
+// JournalVersion is the format version of journal files.
+const JournalVersion = 1
+
+// Journal events.
+const (
+	EventJournal   = "journal"   // first record: which plan this journal belongs to
+	EventStarted   = "started"   // about to call the upgrade API
+	EventSubmitted = "submitted" // the API accepted the upgrade (TaskId, RequestId)
+	EventSucceeded = "succeeded" // instance Running on the target version
+	EventFailed    = "failed"    // the step failed (Reason)
+	EventPending   = "pending"   // left for later (Reason: window closed, --no-wait)
+)
+
+// ErrJournalMismatch is returned for a journal written for another plan.
+var ErrJournalMismatch = errors.New("journal belongs to another plan")
+
+// Record is one line of the journal. Credentials never go in here.
+type Record struct {
+	Time      time.Time `json:"time"`
+	Event     string    `json:"event"`
+	Plan      string    `json:"plan,omitempty"`    // journal header only
+	Version   int       `json:"version,omitempty"` // journal header only
+	Step      string    `json:"step,omitempty"`
+	Instance  string    `json:"instance,omitempty"`
+	TaskID    string    `json:"taskId,omitempty"`
+	RequestID string    `json:"requestId,omitempty"`
+	Reason    string    `json:"reason,omitempty"`
+}
+
+// StepRecord is what the journal says about one step: its records folded.
+type StepRecord struct {
+	Phase       string    `json:"phase"` // last event: "" (never touched), started, submitted, succeeded, failed, pending
+	Started     bool      `json:"started"`
+	Submitted   bool      `json:"submitted"`
+	TaskID      string    `json:"taskId,omitempty"`
+	RequestID   string    `json:"requestId,omitempty"`
+	Reason      string    `json:"reason,omitempty"`
+	SubmittedAt time.Time `json:"submittedAt,omitzero"`
+	Updated     time.Time `json:"updated,omitzero"`
+}
+
+// Journal is an append-only JSON-lines file, fsynced per record.
+type Journal struct {
+	path   string
+	planID string
+
+	mu    sync.Mutex
+	f     *os.File
+	steps map[string]StepRecord
+	// failAfter, when > 0, makes the journal fail after that many more
+	// appends, as if the process died there (crash tests).
+	failAfter int
+}
+
+// JournalPath is where the journal of the plan file at planPath lives.
+func JournalPath(planPath string) string { return planPath + ".journal" }
+
+// OpenJournal opens (or creates) the journal at path for plan planID. A
+// torn last line — the process died mid-write — is cut off; any other
+// damage, or a journal of another plan, is an error.
+func OpenJournal(path, planID string) (*Journal, error) {
+	data, err := os.ReadFile(path)
+	if err != nil && !errors.Is(err, os.ErrNotExist) {
+		return nil, fmt.Errorf("open journal: %w", err)
+	}
+	j := &Journal{path: path, planID: planID, steps: map[string]StepRecord{}}
+	if len(data) == 0 {
+		f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+		if err != nil {
+			return nil, fmt.Errorf("create journal: %w", err)
+		}
+		j.f = f
+		if err := j.write(Record{Time: time.Now().UTC(), Event: EventJournal, Plan: planID, Version: JournalVersion}); err != nil {
+			f.Close()
+			return nil, err
+		}
+		syncDir(filepath.Dir(path))
+		return j, nil
+	}
+	good, err := j.replay(data)
+	if err != nil {
+		return nil, err
+	}
+	if good == 0 { // the header itself was torn: no step can have been recorded
+		if err := os.Remove(path); err != nil {
+			return nil, fmt.Errorf("repair journal %s: %w", path, err)
+		}
+		return OpenJournal(path, planID)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("open journal: %w", err)
+	}
+	if good < len(data) { // drop the torn tail so the next record starts on its own line
+		if err := f.Truncate(int64(good)); err != nil {
+			f.Close()
+			return nil, fmt.Errorf("repair journal %s: %w", path, err)
+		}
+	}
+	if _, err := f.Seek(int64(good), 0); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("open journal: %w", err)
+	}
+	j.f = f
+	return j, nil
+}
+
+// ReadJournal reads the journal at path without changing it. A missing
+// journal reads as empty (nothing applied yet).
+func ReadJournal(path, planID string) (map[string]StepRecord, error) {
+	j := &Journal{path: path, planID: planID, steps: map[string]StepRecord{}}
+	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return j.steps, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read journal: %w", err)
+	}
+	if _, err := j.replay(data); err != nil {
+		return nil, err
+	}
+	return j.steps, nil
+}
+
+// replay folds the records of data into j.steps and returns the length of
+// the well-formed prefix. Only the last line may be torn (no newline, or
+// not JSON); damage anywhere else is an error.
+func (j *Journal) replay(data []byte) (int, error) {
+	good, line := 0, 0
+	for good < len(data) {
+		line++
+		nl := bytes.IndexByte(data[good:], '\n')
+		if nl < 0 {
+			break // torn last record: tolerated
+		}
+		var r Record
+		if err := json.Unmarshal(data[good:good+nl], &r); err != nil {
+			if good+nl+1 == len(data) {
+				break // torn last record: tolerated
+			}
+			return 0, fmt.Errorf("journal %s line %d is damaged (%v); it cannot be resumed safely: move it away and check the fleet with `rdsup status`", j.path, line, err)
+		}
+		if line == 1 {
+			if r.Event != EventJournal {
+				return 0, fmt.Errorf("journal %s: first line is not a journal header; is this an rdsup journal?", j.path)
+			}
+			if r.Plan != j.planID {
+				return 0, fmt.Errorf("%w: %s was written for plan %s, this plan is %s; move it away or apply the plan it belongs to", ErrJournalMismatch, j.path, shortID(r.Plan), shortID(j.planID))
+			}
+		} else {
+			j.fold(r)
+		}
+		good += nl + 1
+	}
+	return good, nil
+}
+
+func (j *Journal) fold(r Record) {
+	s := j.steps[r.Step]
+	s.Phase, s.Updated = r.Event, r.Time
+	switch r.Event {
+	case EventStarted:
+		s.Started = true
+	case EventSubmitted:
+		s.Started, s.Submitted = true, true
+		if r.TaskID != "" {
+			s.TaskID = r.TaskID
+		}
+		s.RequestID = r.RequestID
+		if s.SubmittedAt.IsZero() {
+			s.SubmittedAt = r.Time
+		}
+	case EventSucceeded:
+		s.Reason = r.Reason
+	case EventFailed, EventPending:
+		s.Reason = r.Reason
+	}
+	j.steps[r.Step] = s
+}
+
+// Steps returns a copy of the folded state of every step in the journal.
+func (j *Journal) Steps() map[string]StepRecord {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	out := make(map[string]StepRecord, len(j.steps))
+	for k, v := range j.steps {
+		out[k] = v
+	}
+	return out
+}
+
+// Path returns the journal's file name.
+func (j *Journal) Path() string { return j.path }
+
+// errCrashed is what a journal with failAfter returns once it "died".
+var errCrashed = errors.New("journal: simulated crash")
+
+// Append writes one record and fsyncs it before returning.
+func (j *Journal) Append(r Record) error {
+	if r.Time.IsZero() {
+		r.Time = time.Now().UTC()
+	}
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.failAfter < 0 {
+		return errCrashed
+	}
+	if j.failAfter > 0 {
+		j.failAfter--
+		if j.failAfter == 0 {
+			j.failAfter = -1
+			return errCrashed
+		}
+	}
+	if err := j.write(r); err != nil {
+		return err
+	}
+	j.fold(r)
+	return nil
+}
+
+func (j *Journal) write(r Record) error {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return fmt.Errorf("encode journal record: %w", err)
+	}
+	b = append(b, '\n')
+	if _, err := j.f.Write(b); err != nil {
+		return fmt.Errorf("write journal %s: %w", j.path, err)
+	}
+	if err := j.f.Sync(); err != nil {
+		return fmt.Errorf("sync journal %s: %w", j.path, err)
+	}
+	return nil
+}
+
+// Close closes the journal file.
+func (j *Journal) Close() error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	if j.f == nil {
+		return nil
+	}
+	err := j.f.Close()
+	j.f = nil
+	return err
+}
+
+func syncDir(dir string) {
+	if d, err := os.Open(dir); err == nil {
+		_ = d.Sync()
+		d.Close()
+	}
+}
+
+func shortID(id string) string {
+	if len(id) > 12 {
+		return id[:12]
+	}
+	return id
+}

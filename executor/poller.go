@@ -1,0 +1,209 @@
+package executor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/rdsup/rdsup/executor/rdsapi"
+)
+
+// poller reads instances for every step that wants a fresh look, in
+// batched DescribeDBInstanceAttribute calls: one round serves all waiting
+// steps, grouped by region, rdsapi.MaxDescribeBatch ids per call. Rounds
+// are at least interval apart; a step that has not looked yet (its
+// pre-check) is served after a short coalescing delay instead.
+type poller struct {
+	cloud    Cloud
+	lim      *rate.Limiter
+	interval time.Duration
+	coalesce time.Duration
+
+	mu        sync.Mutex
+	waiters   map[string]*waiter // instance id → waiter (one step per instance)
+	kick      chan struct{}
+	lastRound time.Time
+	errStreak int
+	rounds    int
+	calls     int
+}
+
+type waiter struct {
+	region string
+	fresh  bool
+	since  time.Time
+	ch     chan observation
+}
+
+type observation struct {
+	inst rdsapi.Instance
+	err  error
+}
+
+func newPoller(cloud Cloud, lim *rate.Limiter, interval time.Duration) *poller {
+	return &poller{
+		cloud: cloud, lim: lim, interval: interval,
+		coalesce: min(interval/8, 50*time.Millisecond),
+		waiters:  map[string]*waiter{}, kick: make(chan struct{}, 1),
+	}
+}
+
+// observe waits for the next round that reads id.
+func (p *poller) observe(ctx context.Context, id, region string, fresh bool) (rdsapi.Instance, error) {
+	w := &waiter{region: region, fresh: fresh, since: time.Now(), ch: make(chan observation, 1)}
+	p.mu.Lock()
+	p.waiters[id] = w
+	p.mu.Unlock()
+	select {
+	case p.kick <- struct{}{}:
+	default:
+	}
+	select {
+	case o := <-w.ch:
+		return o.inst, o.err
+	case <-ctx.Done():
+		p.mu.Lock()
+		if p.waiters[id] == w {
+			delete(p.waiters, id)
+		}
+		p.mu.Unlock()
+		return rdsapi.Instance{}, ctx.Err()
+	}
+}
+
+// run serves rounds until ctx is done.
+func (p *poller) run(ctx context.Context) {
+	for {
+		due, ok := p.nextRound()
+		if !ok {
+			select {
+			case <-p.kick:
+				continue
+			case <-ctx.Done():
+				return
+			}
+		}
+		if d := time.Until(due); d > 0 {
+			t := time.NewTimer(d)
+			select {
+			case <-t.C:
+			case <-p.kick:
+				t.Stop()
+				continue
+			case <-ctx.Done():
+				t.Stop()
+				return
+			}
+		}
+		p.round(ctx)
+	}
+}
+
+// nextRound says when the next round is due, or false when nobody waits.
+func (p *poller) nextRound() (time.Time, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.waiters) == 0 {
+		return time.Time{}, false
+	}
+	due := p.lastRound.Add(p.interval)
+	for _, w := range p.waiters {
+		if w.fresh {
+			if t := w.since.Add(p.coalesce); t.Before(due) {
+				due = t
+			}
+		}
+	}
+	if p.errStreak > 0 {
+		if t := p.lastRound.Add(backoff(p.errStreak-1, p.interval, 30*time.Second)); t.After(due) {
+			due = t
+		}
+	}
+	return due, true
+}
+
+func (p *poller) round(ctx context.Context) {
+	p.mu.Lock()
+	batch := p.waiters
+	p.waiters = map[string]*waiter{}
+	p.lastRound = time.Now()
+	p.rounds++
+	p.mu.Unlock()
+
+	byRegion := map[string][]string{}
+	for id, w := range batch {
+		byRegion[w.region] = append(byRegion[w.region], id)
+	}
+	regions := make([]string, 0, len(byRegion))
+	for r := range byRegion {
+		regions = append(regions, r)
+	}
+	sort.Strings(regions)
+	failed := false
+	for _, region := range regions {
+		ids := byRegion[region]
+		sort.Strings(ids)
+		for start := 0; start < len(ids); start += rdsapi.MaxDescribeBatch {
+			chunk := ids[start:min(start+rdsapi.MaxDescribeBatch, len(ids))]
+			if p.describe(ctx, region, chunk, batch) {
+				failed = true
+			}
+		}
+	}
+	p.mu.Lock()
+	if failed {
+		p.errStreak++
+	} else {
+		p.errStreak = 0
+	}
+	p.mu.Unlock()
+}
+
+// describe reads one chunk and answers its waiters; it reports whether the
+// call failed in a way worth backing off for.
+func (p *poller) describe(ctx context.Context, region string, ids []string, batch map[string]*waiter) bool {
+	if err := p.lim.Wait(ctx); err != nil {
+		p.answer(ids, batch, nil, err)
+		return false
+	}
+	p.mu.Lock()
+	p.calls++
+	p.mu.Unlock()
+	got, err := p.cloud.Describe(ctx, region, ids)
+	if errors.Is(err, rdsapi.ErrNotFound) && len(ids) > 1 {
+		// find out which: one call per id of this chunk
+		for _, id := range ids {
+			p.describe(ctx, region, []string{id}, batch)
+		}
+		return false
+	}
+	p.answer(ids, batch, got, err)
+	return err != nil && (errors.Is(err, rdsapi.ErrThrottled) || errors.Is(err, rdsapi.ErrTransient))
+}
+
+func (p *poller) answer(ids []string, batch map[string]*waiter, got map[string]rdsapi.Instance, err error) {
+	for _, id := range ids {
+		o := observation{err: err}
+		if err == nil {
+			inst, ok := got[id]
+			if ok {
+				o.inst = inst
+			} else {
+				o.err = &rdsapi.Error{Kind: rdsapi.ErrNotFound, Action: "DescribeDBInstanceAttribute",
+					Message: fmt.Sprintf("instance %s is not in the answer for region %s", id, batch[id].region)}
+			}
+		}
+		batch[id].ch <- o
+	}
+}
+
+func (p *poller) stats() (rounds, calls int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.rounds, p.calls
+}

@@ -1,0 +1,189 @@
+package rdsapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/aliyun/alibaba-cloud-sdk-go/sdk"
+	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/auth/credentials"
+	"github.com/aliyun/alibaba-cloud-sdk-go/services/rds"
+)
+
+// Config chooses where and as whom the client talks.
+type Config struct {
+	// Endpoint is "" for the region's public endpoint over HTTPS, or a URL
+	// such as "http://127.0.0.1:8080" (the simulator) or "https://host".
+	Endpoint string
+	// Profile names a profile of ~/.aliyun/config.json; "" uses the SDK's
+	// default chain (environment, CLI profile, credentials file, RAM role).
+	Profile string
+	// Credentials, when set, replaces the chain (used by --simulate and tests).
+	Credentials credentials.CredentialsProvider
+	// Timeout bounds one HTTP call (read timeout); 0 means 10s.
+	Timeout time.Duration
+	// MaxConns bounds concurrent calls; 0 means 16.
+	MaxConns int
+}
+
+// StaticCredentials returns a provider for a fixed access key pair.
+func StaticCredentials(id, secret string) credentials.CredentialsProvider {
+	return credentials.NewStaticAKCredentialsProvider(id, secret)
+}
+
+// Client calls the RDS API. It is safe for concurrent use.
+type Client struct {
+	clients chan *rds.Client // one SDK client per concurrent call: the SDK mutates its client per request
+	domain  string
+	scheme  string
+	timeout time.Duration
+	creds   credentials.CredentialsProvider
+	tr      *ctxTransport
+	calls   atomic.Int64
+}
+
+// New builds a client and checks that credentials can be resolved, so a
+// missing key fails before any step starts.
+func New(cfg Config) (*Client, error) {
+	c := &Client{scheme: "HTTPS", timeout: cfg.Timeout}
+	if c.timeout <= 0 {
+		c.timeout = 10 * time.Second
+	}
+	if cfg.Endpoint != "" {
+		u, err := url.Parse(cfg.Endpoint)
+		if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+			return nil, fmt.Errorf("endpoint %q: want a URL such as https://rds.aliyuncs.com or http://127.0.0.1:8080", cfg.Endpoint)
+		}
+		c.domain, c.scheme = u.Host, strings.ToUpper(u.Scheme)
+	}
+	switch {
+	case cfg.Credentials != nil:
+		c.creds = cfg.Credentials
+	case cfg.Profile != "":
+		c.creds = &lockedProvider{p: credentials.NewCLIProfileCredentialsProviderBuilder().WithProfileName(cfg.Profile).Build()}
+	default:
+		c.creds = &lockedProvider{p: credentials.NewDefaultCredentialsProvider()}
+	}
+	if _, err := c.creds.GetCredentials(); err != nil {
+		hint := "set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET (and ALIBABA_CLOUD_SECURITY_TOKEN for STS), pass --profile NAME of ~/.aliyun/config.json, or run on an instance with a RAM role"
+		if cfg.Profile != "" {
+			hint = fmt.Sprintf("check profile %q in ~/.aliyun/config.json", cfg.Profile)
+		}
+		return nil, fmt.Errorf("resolve Alibaba Cloud credentials: %s", hint)
+	}
+	n := cfg.MaxConns
+	if n <= 0 {
+		n = 16
+	}
+	base := http.DefaultTransport.(*http.Transport).Clone()
+	base.MaxIdleConnsPerHost = n
+	c.tr = &ctxTransport{base: base, ctxs: map[string]context.Context{}}
+	c.clients = make(chan *rds.Client, n)
+	for range n {
+		cl, err := c.newSDKClient()
+		if err != nil {
+			return nil, err
+		}
+		c.clients <- cl
+	}
+	return c, nil
+}
+
+func (c *Client) newSDKClient() (*rds.Client, error) {
+	conf := sdk.NewConfig().WithScheme(c.scheme).WithTimeout(c.timeout)
+	conf.Transport = c.tr
+	conf.AutoRetry = false // we retry ourselves, with backoff and the same ClientToken
+	cl, err := rds.NewClientWithOptions("cn-hangzhou", conf, c.creds)
+	if err != nil {
+		return nil, fmt.Errorf("create RDS client: %w", err)
+	}
+	if c.domain != "" {
+		cl.Domain = c.domain
+	}
+	return cl, nil
+}
+
+// Calls reports how many API calls this client has sent.
+func (c *Client) Calls() int64 { return c.calls.Load() }
+
+// do runs fn with a pooled SDK client; the HTTP request it sends is bound
+// to ctx, so cancelling ctx aborts the call.
+func (c *Client) do(ctx context.Context, fn func(cl *rds.Client, callID string) error) error {
+	var cl *rds.Client
+	select {
+	case cl = <-c.clients:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { c.clients <- cl }()
+	id := c.tr.register(ctx)
+	defer c.tr.unregister(id)
+	c.calls.Add(1)
+	err := fn(cl, id)
+	if ctx.Err() != nil && err != nil {
+		return ctx.Err()
+	}
+	return err
+}
+
+// lockedProvider serialises a credentials provider shared by many clients
+// (the SDK's chain remembers which provider answered, unguarded).
+type lockedProvider struct {
+	mu sync.Mutex
+	p  credentials.CredentialsProvider
+}
+
+func (l *lockedProvider) GetCredentials() (*credentials.Credentials, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.p.GetCredentials()
+}
+
+func (l *lockedProvider) GetProviderName() string { return l.p.GetProviderName() }
+
+// callHeader carries a call id from the SDK request to the transport, which
+// binds the HTTP request to that call's context. Headers are not part of
+// the RPC signature.
+const callHeader = "X-Rdsup-Call"
+
+type ctxTransport struct {
+	base http.RoundTripper
+	mu   sync.Mutex
+	next int64
+	ctxs map[string]context.Context
+}
+
+func (t *ctxTransport) register(ctx context.Context) string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.next++
+	id := strconv.FormatInt(t.next, 10)
+	t.ctxs[id] = ctx
+	return id
+}
+
+func (t *ctxTransport) unregister(id string) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	delete(t.ctxs, id)
+}
+
+func (t *ctxTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	id := req.Header.Get(callHeader)
+	t.mu.Lock()
+	ctx, ok := t.ctxs[id]
+	t.mu.Unlock()
+	if !ok {
+		return nil, errors.New("rdsapi: request without a call context")
+	}
+	r := req.Clone(ctx)
+	r.Header.Del(callHeader)
+	return t.base.RoundTrip(r)
+}

@@ -1,0 +1,284 @@
+package executor
+
+import (
+	"container/heap"
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/rdsup/rdsup/plans"
+)
+
+// node is one step in the scheduler's graph.
+type node struct {
+	step       plans.Step
+	idx        int // plan order
+	deps       []*node
+	dependents []*node
+	waitingOn  int // deps not yet succeeded
+	height     int // longest chain of steps from here to the end, this one included
+
+	rec     StepRecord // what the journal said when the run began
+	state   string     // "", running, window, or a State* value
+	detail  string
+	taskID  string
+	opensAt time.Time
+	began   time.Time
+	dur     time.Duration
+}
+
+// outcome is what a worker reports for its step.
+type outcome struct {
+	n       *node
+	state   string // a State* value, or stateWindow
+	detail  string
+	taskID  string
+	opensAt time.Time
+	fatal   error // the executor itself failed (journal): abort the run
+}
+
+const stateWindow = "window" // waiting for the maintenance window to open
+
+type runner struct {
+	p     *plans.Plan
+	cloud Cloud
+	j     *Journal
+	o     Options
+	poll  *poller
+	nodes []*node
+	calls atomic.Int64
+	evMu  sync.Mutex
+}
+
+func newRunner(p *plans.Plan, cloud Cloud, j *Journal, o Options) *runner {
+	lim := rate.NewLimiter(rate.Limit(o.QPS), max(1, int(o.QPS)))
+	r := &runner{p: p, j: j, o: o}
+	r.cloud = rateLimited{Cloud: cloud, lim: lim, calls: func() { r.calls.Add(1) }}
+	r.poll = newPoller(cloud, lim, o.PollInterval)
+	byID := map[string]*node{}
+	for i, s := range p.Steps {
+		n := &node{step: s, idx: i}
+		r.nodes = append(r.nodes, n)
+		byID[s.ID] = n
+	}
+	for _, n := range r.nodes {
+		for _, d := range n.step.DependsOn {
+			dep := byID[d]
+			n.deps = append(n.deps, dep)
+			dep.dependents = append(dep.dependents, n)
+		}
+	}
+	visiting := map[*node]bool{}
+	for _, n := range r.nodes {
+		computeHeight(n, visiting)
+	}
+	return r
+}
+
+func computeHeight(n *node, visiting map[*node]bool) int {
+	if n.height > 0 || visiting[n] {
+		return n.height
+	}
+	visiting[n] = true
+	h := 0
+	for _, d := range n.dependents {
+		h = max(h, computeHeight(d, visiting))
+	}
+	n.height = h + 1
+	return n.height
+}
+
+// run is the scheduler loop: it starts ready steps up to the concurrency
+// limit, highest chain first, and reacts to their outcomes.
+func (r *runner) run(ctx context.Context) (*Result, error) {
+	res := &Result{Started: time.Now()}
+	hard, hardCancel := context.WithCancel(context.WithoutCancel(ctx))
+	defer hardCancel()
+	var pollWG sync.WaitGroup
+	pollWG.Add(1)
+	go func() { defer pollWG.Done(); r.poll.run(hard) }()
+
+	recs := r.j.Steps()
+	for _, n := range r.nodes {
+		n.rec = recs[n.step.ID]
+		if n.rec.Phase == EventSucceeded {
+			n.state, n.detail, n.taskID = StateSucceeded, "done in an earlier run", n.rec.TaskID
+		}
+	}
+	ready := &readyQueue{}
+	for _, n := range r.nodes {
+		for _, d := range n.deps {
+			if d.state != StateSucceeded {
+				n.waitingOn++
+			}
+		}
+		if n.state == "" && n.waitingOn == 0 {
+			heap.Push(ready, n)
+		}
+	}
+
+	results := make(chan outcome)
+	var workers sync.WaitGroup
+	var windowed []*node
+	inflight, stopping := 0, false
+	var fatal error
+	done := ctx.Done()
+	for {
+		for !stopping && inflight < r.o.Concurrency && ready.Len() > 0 {
+			n := heap.Pop(ready).(*node)
+			n.state, n.began = "running", time.Now()
+			inflight++
+			workers.Add(1)
+			go func() {
+				defer workers.Done()
+				results <- r.work(ctx, hard, n)
+			}()
+		}
+		if inflight == 0 && (stopping || ready.Len() == 0 && len(windowed) == 0) {
+			break
+		}
+		var timer <-chan time.Time
+		var t *time.Timer
+		if len(windowed) > 0 && !stopping {
+			next := windowed[0].opensAt
+			for _, n := range windowed {
+				if n.opensAt.Before(next) {
+					next = n.opensAt
+				}
+			}
+			t = time.NewTimer(max(0, next.Sub(r.o.Now())))
+			timer = t.C
+		}
+		select {
+		case o := <-results:
+			inflight--
+			if o.fatal != nil {
+				if fatal == nil {
+					fatal = o.fatal
+				}
+				stopping = true
+				hardCancel()
+				o.state = StateNotStarted
+			}
+			if r.settle(o, ready, &windowed) && !r.o.KeepGoing && !stopping {
+				stopping = true
+				r.o.Logger.Warn("a step failed: not starting new steps, finishing those in flight (use --keep-going to continue other clusters)", "step", o.n.step.ID)
+			}
+		case <-done:
+			done = nil
+			stopping, res.Interrupted = true, true
+			r.o.Logger.Warn("interrupted: not starting new steps; in-flight upgrades continue in the cloud and the next apply resumes them")
+		case <-timer:
+			now := r.o.Now()
+			keep := windowed[:0]
+			for _, n := range windowed {
+				if !n.opensAt.After(now) {
+					n.state = ""
+					heap.Push(ready, n)
+				} else {
+					keep = append(keep, n)
+				}
+			}
+			windowed = keep
+		}
+		if t != nil {
+			t.Stop()
+		}
+	}
+	workers.Wait()
+	hardCancel()
+	pollWG.Wait()
+
+	res.Finished = time.Now()
+	res.APICalls = int(r.calls.Load())
+	rounds, calls := r.poll.stats()
+	res.PollRounds, res.APICalls = rounds, res.APICalls+calls
+	for _, n := range r.nodes {
+		res.Steps = append(res.Steps, r.result(n))
+	}
+	return res, fatal
+}
+
+// settle records a worker's outcome; it reports whether the step failed.
+func (r *runner) settle(o outcome, ready *readyQueue, windowed *[]*node) bool {
+	n := o.n
+	n.state, n.detail, n.taskID, n.opensAt = o.state, o.detail, o.taskID, o.opensAt
+	n.dur = time.Since(n.began)
+	switch o.state {
+	case StateSucceeded:
+		for _, d := range n.dependents {
+			d.waitingOn--
+			if d.waitingOn == 0 && d.state == "" {
+				heap.Push(ready, d)
+			}
+		}
+	case StateFailed:
+		r.markDependents(n, StateBlocked, fmt.Sprintf("step %s (%s) failed", n.step.ID, n.step.InstanceID))
+		return true
+	case StatePending:
+		r.markDependents(n, StatePending, fmt.Sprintf("waits for pending step %s (%s)", n.step.ID, n.step.InstanceID))
+	case stateWindow:
+		*windowed = append(*windowed, n)
+		r.event(n, "waiting", o.detail)
+	}
+	return false
+}
+
+func (r *runner) markDependents(n *node, state, why string) {
+	for _, d := range n.dependents {
+		if d.state == "" {
+			d.state, d.detail = state, why
+			r.event(d, state, why)
+			r.markDependents(d, state, why)
+		}
+	}
+}
+
+func (r *runner) result(n *node) StepResult {
+	sr := StepResult{Step: n.step.ID, Instance: n.step.InstanceID, Cluster: n.step.Cluster,
+		State: n.state, Detail: n.detail, TaskID: n.taskID, Duration: n.dur}
+	switch n.state {
+	case "", "running":
+		sr.State = StateNotStarted
+		if n.rec.Submitted && n.rec.Phase != EventFailed {
+			sr.State, sr.Detail = StateInFlight, "upgrade submitted earlier; the next apply polls it"
+		}
+	case stateWindow:
+		sr.State = StatePending
+	}
+	return sr
+}
+
+// event reports a step transition to the logger and OnEvent.
+func (r *runner) event(n *node, kind, detail string) {
+	r.evMu.Lock()
+	defer r.evMu.Unlock()
+	ev := Event{Time: time.Now(), Step: n.step.ID, Instance: n.step.InstanceID, Kind: kind, Detail: detail}
+	if r.o.OnEvent != nil {
+		r.o.OnEvent(ev)
+	}
+	r.o.Logger.Debug("step "+kind, "step", ev.Step, "instance", ev.Instance, "detail", detail)
+}
+
+// readyQueue orders ready steps: longest remaining chain first, then plan order.
+type readyQueue []*node
+
+func (q readyQueue) Len() int { return len(q) }
+func (q readyQueue) Less(i, j int) bool {
+	if q[i].height != q[j].height {
+		return q[i].height > q[j].height
+	}
+	return q[i].idx < q[j].idx
+}
+func (q readyQueue) Swap(i, j int) { q[i], q[j] = q[j], q[i] }
+func (q *readyQueue) Push(x any)   { *q = append(*q, x.(*node)) }
+func (q *readyQueue) Pop() any {
+	old := *q
+	n := old[len(old)-1]
+	*q = old[:len(old)-1]
+	return n
+}

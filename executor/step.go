@@ -1,0 +1,227 @@
+package executor
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/rdsup/rdsup/executor/rdsapi"
+	"github.com/rdsup/rdsup/plans"
+)
+
+// StatusRunning is the DBInstanceStatus of an instance at rest.
+const StatusRunning = "Running"
+
+// work carries one step from its pre-check to Running on the target
+// version. ctx is the run's context (cancel: stop waiting, resume later);
+// hard outlives it so an upgrade call already on the wire gets its answer
+// journaled.
+func (r *runner) work(ctx, hard context.Context, n *node) outcome {
+	s, rec := n.step, n.rec
+	if rec.Submitted && rec.Phase != EventFailed {
+		r.event(n, "resumed", "polling the upgrade submitted earlier")
+		return r.await(ctx, n, rec.SubmittedAt, rec.TaskID)
+	}
+	r.event(n, "checking", "")
+	live, err := r.observe(ctx, n, true)
+	if err != nil {
+		return r.errOutcome(n, "read instance", err)
+	}
+	switch {
+	case live.EngineVersion == s.ToVersion && live.Status == StatusRunning:
+		return r.succeed(n, rec.TaskID, "already on "+s.ToVersion)
+	case live.EngineVersion == s.ToVersion:
+		// on its way to the target (an earlier run's upgrade, or someone's): wait for Running
+		return r.await(ctx, n, time.Now(), rec.TaskID)
+	case live.EngineVersion != s.FromVersion:
+		return r.fail(n, fmt.Sprintf("drift: instance %s runs %s %s, the plan expected %s; make a new plan with `rdsup plan`",
+			s.InstanceID, s.Engine, live.EngineVersion, s.FromVersion))
+	case live.Status != StatusRunning && !rec.Started:
+		return r.fail(n, fmt.Sprintf("drift: instance %s is %s, not Running as planned; run apply again once it is Running, or make a new plan",
+			s.InstanceID, live.Status))
+	case live.Status == StatusRunning && rec.Submitted:
+		return r.fail(n, fmt.Sprintf("the upgrade submitted earlier (task %s) ended with %s still on %s (%s); its ClientToken is spent: make a new plan to retry",
+			orUnknown(rec.TaskID), s.InstanceID, s.FromVersion, rec.Reason))
+	}
+	if live.Status == StatusRunning {
+		inst := r.instance(s.InstanceID)
+		if live.MaintainTime != "" {
+			inst.MaintainTime = live.MaintainTime
+		}
+		if open, opens, why := r.o.Window(s, inst, r.o.Now()); !open {
+			if opens.IsZero() || r.o.NoWait {
+				if err := r.j.Append(Record{Event: EventPending, Step: s.ID, Instance: s.InstanceID, Reason: why}); err != nil {
+					return outcome{n: n, fatal: err}
+				}
+				r.event(n, StatePending, why)
+				return outcome{n: n, state: StatePending, detail: why}
+			}
+			return outcome{n: n, state: stateWindow, detail: why, opensAt: opens}
+		}
+	}
+	if ctx.Err() != nil {
+		return outcome{n: n, state: StateNotStarted, detail: "interrupted before the upgrade call"}
+	}
+	if !rec.Started {
+		if err := r.j.Append(Record{Event: EventStarted, Step: s.ID, Instance: s.InstanceID}); err != nil {
+			return outcome{n: n, fatal: err}
+		}
+	}
+	r.event(n, "started", fmt.Sprintf("upgrading %s → %s", s.FromVersion, s.ToVersion))
+	task, o, ok := r.submit(ctx, hard, n)
+	if !ok {
+		return o
+	}
+	if err := r.j.Append(Record{Event: EventSubmitted, Step: s.ID, Instance: s.InstanceID, TaskID: task.TaskID, RequestID: task.RequestID}); err != nil {
+		return outcome{n: n, fatal: err}
+	}
+	r.event(n, "submitted", "task "+orUnknown(task.TaskID))
+	return r.await(ctx, n, time.Now(), task.TaskID)
+}
+
+// submit calls UpgradeDBInstanceEngineVersion with the step's ClientToken
+// until the API accepts it, retrying throttling and transient errors with
+// backoff (the token makes a repeat harmless) and a refusal for the
+// instance's state for a bounded time.
+func (r *runner) submit(ctx, hard context.Context, n *node) (rdsapi.Task, outcome, bool) {
+	s := n.step
+	req := rdsapi.Upgrade{Region: s.Region, InstanceID: s.InstanceID, EngineVersion: s.ToVersion,
+		EffectiveTime: s.EffectiveTime, ClientToken: s.ClientToken}
+	start := time.Now()
+	for attempt := 0; ; attempt++ {
+		if attempt > 0 && ctx.Err() != nil {
+			return rdsapi.Task{}, outcome{n: n, state: StateNotStarted, detail: "interrupted while retrying the upgrade call; the next apply re-sends it with the same ClientToken"}, false
+		}
+		task, err := r.cloud.UpgradeEngineVersion(hard, req)
+		if err == nil {
+			return task, outcome{}, true
+		}
+		if hard.Err() != nil {
+			return rdsapi.Task{}, outcome{n: n, state: StateNotStarted, detail: "aborted"}, false
+		}
+		switch {
+		case errors.Is(err, rdsapi.ErrThrottled), errors.Is(err, rdsapi.ErrTransient):
+			if time.Since(start) > r.o.RetryFor {
+				return rdsapi.Task{}, r.fail(n, fmt.Sprintf("upgrade call kept failing for %s: %v; run apply again to retry with the same ClientToken", r.o.RetryFor, err)), false
+			}
+		case errors.Is(err, rdsapi.ErrWrongState):
+			// An earlier attempt whose answer was lost may have started it.
+			live, lerr := r.observe(ctx, n, true)
+			if lerr == nil && live.Status != StatusRunning && (live.EngineVersion == s.FromVersion || live.EngineVersion == s.ToVersion) && (attempt > 0 || n.rec.Started) {
+				return rdsapi.Task{}, outcome{}, true
+			}
+			if time.Since(start) > r.o.WrongStateWait {
+				return rdsapi.Task{}, r.fail(n, fmt.Sprintf("instance %s stayed in a state that refuses the upgrade for %s: %v", s.InstanceID, r.o.WrongStateWait, err)), false
+			}
+		default:
+			return rdsapi.Task{}, r.fail(n, fmt.Sprintf("upgrade refused: %v", err)), false
+		}
+		r.event(n, "retry", err.Error())
+		if sleep(ctx, backoff(attempt, r.retryBase(), 30*time.Second)) != nil {
+			return rdsapi.Task{}, outcome{n: n, state: StateNotStarted, detail: "interrupted while retrying the upgrade call; the next apply re-sends it with the same ClientToken"}, false
+		}
+	}
+}
+
+// await waits until the instance is Running on the target version.
+func (r *runner) await(ctx context.Context, n *node, submitted time.Time, taskID string) outcome {
+	s := n.step
+	immediate := s.EffectiveTime != "MaintainTime"
+	deadline := submitted.Add(r.o.StepTimeout)
+	saw := false
+	for {
+		live, err := r.observe(ctx, n, false)
+		if err != nil {
+			if ctx.Err() != nil {
+				return outcome{n: n, state: StateInFlight, detail: "interrupted while polling; the next apply resumes polling", taskID: taskID}
+			}
+			return r.errOutcome(n, "poll instance", err)
+		}
+		now := time.Now()
+		switch {
+		case live.EngineVersion == s.ToVersion && live.Status == StatusRunning:
+			return r.succeed(n, taskID, "upgraded to "+s.ToVersion)
+		case live.Status != StatusRunning:
+			if !saw && !immediate {
+				deadline = now.Add(r.o.StepTimeout) // MaintainTime: the clock starts when the cloud starts
+			}
+			saw = true
+		case live.EngineVersion == s.FromVersion && (saw || immediate && now.Sub(submitted) > r.o.StartGrace):
+			return r.fail(n, fmt.Sprintf("upgrade task %s ended with %s Running on %s, not %s; see the task in the console; the ClientToken is spent: make a new plan to retry",
+				orUnknown(taskID), s.InstanceID, s.FromVersion, s.ToVersion))
+		case live.EngineVersion != s.FromVersion && live.EngineVersion != s.ToVersion:
+			return r.fail(n, fmt.Sprintf("drift: instance %s runs %s, expected %s or %s", s.InstanceID, live.EngineVersion, s.FromVersion, s.ToVersion))
+		}
+		if now.After(deadline) && (immediate || saw) {
+			return r.fail(n, fmt.Sprintf("timed out after %s waiting for %s to be Running on %s (now %s on %s); run apply again to keep polling",
+				r.o.StepTimeout, s.InstanceID, s.ToVersion, live.Status, live.EngineVersion))
+		}
+	}
+}
+
+// observe reads the instance through the batched poller, riding out
+// throttling and transient errors for up to RetryFor.
+func (r *runner) observe(ctx context.Context, n *node, fresh bool) (rdsapi.Instance, error) {
+	var first time.Time
+	for {
+		live, err := r.poll.observe(ctx, n.step.InstanceID, n.step.Region, fresh)
+		if err == nil || ctx.Err() != nil {
+			return live, err
+		}
+		if !errors.Is(err, rdsapi.ErrThrottled) && !errors.Is(err, rdsapi.ErrTransient) {
+			return live, err
+		}
+		if first.IsZero() {
+			first = time.Now()
+		} else if time.Since(first) > r.o.RetryFor {
+			return live, fmt.Errorf("gave up after %s: %w", r.o.RetryFor, err)
+		}
+		r.event(n, "retry", err.Error())
+	}
+}
+
+func (r *runner) errOutcome(n *node, what string, err error) outcome {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return outcome{n: n, state: StateNotStarted, detail: "interrupted"}
+	}
+	if errors.Is(err, rdsapi.ErrNotFound) {
+		return r.fail(n, fmt.Sprintf("%s: instance %s not found in region %s (%v); check the inventory and make a new plan", what, n.step.InstanceID, n.step.Region, err))
+	}
+	return r.fail(n, fmt.Sprintf("%s %s: %v", what, n.step.InstanceID, err))
+}
+
+func (r *runner) succeed(n *node, taskID, detail string) outcome {
+	if err := r.j.Append(Record{Event: EventSucceeded, Step: n.step.ID, Instance: n.step.InstanceID, TaskID: taskID, Reason: detail}); err != nil {
+		return outcome{n: n, fatal: err}
+	}
+	r.event(n, StateSucceeded, detail)
+	return outcome{n: n, state: StateSucceeded, detail: detail, taskID: taskID}
+}
+
+func (r *runner) fail(n *node, reason string) outcome {
+	if err := r.j.Append(Record{Event: EventFailed, Step: n.step.ID, Instance: n.step.InstanceID, Reason: reason}); err != nil {
+		return outcome{n: n, fatal: err}
+	}
+	r.event(n, StateFailed, reason)
+	r.o.Logger.Error("step failed", "step", n.step.ID, "instance", n.step.InstanceID, "reason", reason)
+	return outcome{n: n, state: StateFailed, detail: reason}
+}
+
+func (r *runner) instance(id string) plans.Instance {
+	if in := r.p.Instance(id); in != nil {
+		return *in
+	}
+	return plans.Instance{ID: id}
+}
+
+func (r *runner) retryBase() time.Duration {
+	return min(max(r.o.PollInterval/2, 20*time.Millisecond), time.Second)
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "(id unknown)"
+	}
+	return s
+}
