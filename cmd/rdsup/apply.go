@@ -1,12 +1,296 @@
 package main
 
 import (
+	"bufio"
+	"context"
 	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/rdsup/rdsup/executor"
+	"github.com/rdsup/rdsup/executor/rdsapi"
+	"github.com/rdsup/rdsup/plans"
+	"github.com/rdsup/rdsup/plans/render"
 )
 
-// STUB: replaced by the issue that builds this command.
+// simPollInterval is --simulate's poll interval unless --poll-interval is given.
+const simPollInterval = 100 * time.Millisecond
+
+type applyOptions struct {
+	planPath  string
+	inventory string
+	out       string
+	simulate  bool
+	simSpeed  float64
+	endpoint  string
+	profile   string
+	yes       bool
+	exec      executor.Options
+	policy    policyOptions
+
+	stdin          io.Reader
+	stdinTerminal  func() bool
+	stderrTerminal func() bool
+}
+
 func newApplyCmd() *cobra.Command {
-	return &cobra.Command{Use: "apply", Hidden: true, RunE: func(*cobra.Command, []string) error { return errors.New("not implemented yet") }}
+	o := &applyOptions{}
+	cmd := &cobra.Command{
+		Use:   "apply [PLANFILE | -i INVENTORY] [flags]",
+		Short: "Apply a plan: upgrade every instance, replicas first, exactly once, resumably",
+		Long: `Apply verifies a plan file (an edited plan is refused, a plan with denied
+steps is refused), takes its lock (PLANFILE.lock), shows what it will do and asks
+for confirmation on a terminal (--yes skips it; without a terminal and without
+--yes apply refuses). It then upgrades the instances through the RDS OpenAPI:
+a step starts as soon as every step it depends on succeeded, up to
+--concurrency at once. Progress is journaled in PLANFILE.journal; running apply
+again resumes: done steps are skipped, submitted ones polled, unconfirmed ones
+re-sent with the same ClientToken, so no instance is ever upgraded twice.
+
+With -i INVENTORY, apply plans first (like rdsup plan), writes the plan to -o
+and applies it. --simulate runs everything against an in-process simulator of
+the RDS API seeded from the plan's inventory snapshot, with accelerated time;
+no account or network needed.
+
+Credentials come from the Alibaba Cloud SDK's default chain: the environment
+(ALIBABA_CLOUD_ACCESS_KEY_ID, ALIBABA_CLOUD_ACCESS_KEY_SECRET,
+ALIBABA_CLOUD_SECURITY_TOKEN), the aliyun CLI profile (~/.aliyun/config.json,
+--profile), or the instance's RAM role. They are never printed or journaled.
+
+Exit codes: 0 every step done, 1 a step failed (or an error), 2 the plan has
+denied steps, 3 work left pending (window closed with --no-wait, interrupted).`,
+		Example: `  rdsup apply --simulate -i fleet.yaml --yes
+  rdsup apply rdsup-plan.json
+  rdsup apply rdsup-plan.json --endpoint http://127.0.0.1:8790 --yes --poll-interval 200ms`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 1 {
+				o.planPath = args[0]
+			}
+			o.stdin = cmd.InOrStdin()
+			if o.simulate && !cmd.Flags().Changed("poll-interval") {
+				o.exec.PollInterval = simPollInterval
+			}
+			return runApply(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVarP(&o.inventory, "inventory", "i", "", "plan this inventory and apply the plan (instead of PLANFILE)")
+	f.StringVarP(&o.out, "out", "o", "", "with -i: plan file to write (default "+defaultPlanFile+"; with --simulate a temporary file)")
+	f.BoolVar(&o.simulate, "simulate", false, "apply against an in-process RDS simulator seeded from the plan (no cloud account needed)")
+	f.Float64Var(&o.simSpeed, "sim-speed", 1200, "with --simulate: simulated seconds per real second")
+	f.StringVar(&o.endpoint, "endpoint", "", "RDS API endpoint URL (default: the region's public endpoint over HTTPS; http://127.0.0.1:PORT for rdsup sim)")
+	f.StringVar(&o.profile, "profile", "", "profile of ~/.aliyun/config.json to take credentials from (default: the SDK's credential chain)")
+	f.BoolVarP(&o.yes, "yes", "y", false, "do not ask for confirmation")
+	f.IntVar(&o.exec.Concurrency, "concurrency", executor.DefaultConcurrency, "steps in flight at once (independent clusters run in parallel)")
+	f.Float64Var(&o.exec.QPS, "qps", executor.DefaultQPS, "API calls per second, all actions together")
+	f.DurationVar(&o.exec.PollInterval, "poll-interval", executor.DefaultPollInterval, "between batched status reads of in-flight instances")
+	f.DurationVar(&o.exec.StepTimeout, "step-timeout", executor.DefaultStepTimeout, "from the upgrade call to Running on the target version")
+	f.BoolVar(&o.exec.KeepGoing, "keep-going", false, "after a failure, keep starting steps of other clusters")
+	f.BoolVar(&o.exec.NoWait, "no-wait", false, "leave steps outside their maintenance window pending (exit 3) instead of waiting")
+	_ = cmd.MarkFlagFilename("inventory", "yaml", "yml")
+	o.policy.addFlags(f)
+	return cmd
+}
+
+func runApply(ctx context.Context, stdout, stderr io.Writer, o *applyOptions) error {
+	if (o.planPath == "") == (o.inventory == "") {
+		return errors.New("give either a PLANFILE or -i INVENTORY (see rdsup apply --help)")
+	}
+	if o.simulate && o.endpoint != "" {
+		return errors.New("--simulate and --endpoint exclude each other")
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	o.exec.Logger = log
+	planPath, stateDir, cleanup, err := o.preparePlan(ctx, stderr)
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+
+	sess, err := executor.Open(planPath, stateDir)
+	if err != nil {
+		if errors.Is(err, executor.ErrDenied) {
+			return denied(err.Error())
+		}
+		return err
+	}
+	defer sess.Close()
+	if err := preview(stdout, sess); err != nil {
+		return err
+	}
+	if err := o.confirm(stderr, len(sess.Plan.Steps)); err != nil {
+		return err
+	}
+
+	cloud, stopSim, err := o.cloud(sess.Plan, log)
+	if err != nil {
+		return err
+	}
+	defer stopSim()
+
+	stopSignals := exitOnSecondSignal(stderr)
+	defer stopSignals()
+	prog := newProgress(stderr, len(sess.Plan.Steps), o.isTerminal(), log)
+	o.exec.OnEvent = prog.event
+	res, err := executor.Run(ctx, sess.Plan, cloud, sess.Journal, o.exec)
+	prog.finish()
+	if err != nil {
+		return fmt.Errorf("apply %s: %w (the journal %s is intact: run apply again to resume)", planPath, err, sess.Journal.Path())
+	}
+	if err := writeSummary(stdout, res); err != nil {
+		return err
+	}
+	return applyOutcome(res, planPath)
+}
+
+// preparePlan returns the plan file to apply, planning it first with -i.
+// With --simulate the lock and journal go to a temporary directory, so a
+// simulated run never marks steps of a real plan done.
+func (o *applyOptions) preparePlan(ctx context.Context, stderr io.Writer) (path, stateDir string, cleanup func(), err error) {
+	cleanup = func() {}
+	if o.simulate {
+		dir, err := os.MkdirTemp("", "rdsup-simulate-")
+		if err != nil {
+			return "", "", cleanup, err
+		}
+		cleanup = func() { os.RemoveAll(dir) }
+		stateDir = dir
+	}
+	path = o.planPath
+	if o.inventory != "" {
+		p, err := makePlan(ctx, o.inventory, &o.policy)
+		if err != nil {
+			return "", "", cleanup, err
+		}
+		path = o.out
+		switch {
+		case path == "" && o.simulate:
+			path = filepath.Join(stateDir, defaultPlanFile)
+		case path == "":
+			path = defaultPlanFile
+		}
+		if err := plans.Write(path, p); err != nil {
+			return "", "", cleanup, err
+		}
+		fmt.Fprintf(stderr, "plan %s written to %s\n", shortPlanID(p.ID), path)
+	}
+	return path, stateDir, cleanup, nil
+}
+
+// preview shows the plan and what the journal says is already done.
+func preview(w io.Writer, s *executor.Session) error {
+	if err := render.Render(w, render.Table, s.Plan); err != nil {
+		return err
+	}
+	st := executor.StatusOf(s.Plan, s.Journal.Path(), s.Journal.Steps())
+	if done := len(s.Plan.Steps) - st.Counts[executor.StatusNotStarted]; done > 0 {
+		fmt.Fprintf(w, "\nresuming from %s: %d succeeded, %d upgrading, %d started, %d failed, %d pending\n",
+			s.Journal.Path(), st.Counts[executor.StatusSucceeded], st.Counts[executor.StatusUpgrading],
+			st.Counts[executor.StatusStarted], st.Counts[executor.StatusFailed], st.Counts[executor.StatusPending])
+	}
+	return nil
+}
+
+// confirm asks on a terminal; without one it needs --yes and never reads stdin.
+func (o *applyOptions) confirm(stderr io.Writer, steps int) error {
+	if o.yes {
+		return nil
+	}
+	isTTY := o.stdinTerminal
+	if isTTY == nil {
+		isTTY = func() bool { return term.IsTerminal(int(os.Stdin.Fd())) }
+	}
+	if !isTTY() {
+		return errors.New("refusing to apply without confirmation: stdin is not a terminal; review the plan and pass --yes")
+	}
+	target := "the cloud"
+	if o.simulate {
+		target = "the simulator"
+	} else if o.endpoint != "" {
+		target = o.endpoint
+	}
+	fmt.Fprintf(stderr, "\nApply %d upgrade step(s) to %s? Only 'yes' is accepted: ", steps, target)
+	line, _ := bufio.NewReader(o.stdin).ReadString('\n')
+	if strings.TrimSpace(line) != "yes" {
+		return errors.New("apply cancelled: nothing was changed")
+	}
+	return nil
+}
+
+func (o *applyOptions) isTerminal() bool {
+	if o.stderrTerminal != nil {
+		return o.stderrTerminal()
+	}
+	return term.IsTerminal(int(os.Stderr.Fd()))
+}
+
+// cloud returns the RDS API client: the real endpoint, or an in-process
+// simulator on loopback.
+func (o *applyOptions) cloud(p *plans.Plan, log *slog.Logger) (executor.Cloud, func(), error) {
+	if o.simulate {
+		return startSimulator(p, o, log)
+	}
+	c, err := rdsapi.New(rdsapi.Config{Endpoint: o.endpoint, Profile: o.profile, MaxConns: max(4, o.exec.Concurrency+2)})
+	if err != nil {
+		return nil, nil, err
+	}
+	return c, func() {}, nil
+}
+
+// exitOnSecondSignal: the first SIGINT/SIGTERM cancels ctx (main's
+// NotifyContext) and apply stops gracefully; a second one exits at once.
+// The journal is fsynced per record, so both leave a resumable state.
+func exitOnSecondSignal(stderr io.Writer) func() {
+	ch := make(chan os.Signal, 2)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	done := make(chan struct{})
+	go func() {
+		for n := 0; ; {
+			select {
+			case <-ch:
+				if n++; n >= 2 {
+					fmt.Fprintln(stderr, "rdsup: second signal: exiting now; the journal is intact, run apply again to resume")
+					os.Exit(exitPending)
+				}
+			case <-done:
+				return
+			}
+		}
+	}()
+	return func() { signal.Stop(ch); close(done) }
+}
+
+// applyOutcome maps a run's result to the exit code.
+func applyOutcome(res *executor.Result, planPath string) error {
+	failed, blocked := res.Count(executor.StateFailed), res.Count(executor.StateBlocked)
+	if failed+blocked > 0 {
+		return fmt.Errorf("%d step(s) failed, %d blocked behind them; see the summary; fix the cause and run `rdsup apply %s` again, or make a new plan", failed, blocked, planPath)
+	}
+	if !res.Done() {
+		left := len(res.Steps) - res.Count(executor.StateSucceeded)
+		why := "windows closed or --no-wait"
+		if res.Interrupted {
+			why = "interrupted"
+		}
+		return pending(fmt.Sprintf("%d step(s) left pending (%s); run `rdsup apply %s` again to resume", left, why, planPath))
+	}
+	return nil
+}
+
+func shortPlanID(id string) string {
+	if len(id) > 12 {
+		return id[:12]
+	}
+	return id
 }
