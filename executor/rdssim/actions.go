@@ -24,7 +24,7 @@ func (s *Sim) describeDBInstances(p params, now time.Time) (map[string]any, stri
 		"DBInstanceType": p.get("DBInstanceType"), "EngineVersion": p.get("EngineVersion"),
 	}
 	ids := splitIDs(p.get("DBInstanceId"))
-	var match []map[string]any
+	var match []dbInstanceItem
 	for _, id := range s.ids {
 		in := s.inst[id]
 		s.observe(in, now)
@@ -39,14 +39,15 @@ func (s *Sim) describeDBInstances(p params, now time.Time) (map[string]any, stri
 			!matches(want["DBInstanceType"], in.Type) || !matches(want["EngineVersion"], in.EngineVersion) {
 			continue
 		}
-		match = append(match, s.dbInstanceLocked(in, now))
+		match = append(match, dbInstanceItem{dbInstanceCommon: s.common(in, now),
+			CreateTime: in.Created.Format(timeFormat)})
 	}
 	total := len(match)
 	lo := min((number-1)*size, total)
 	hi := min(lo+size, total)
 	page := match[lo:hi]
 	if page == nil {
-		page = []map[string]any{}
+		page = []dbInstanceItem{}
 	}
 	return map[string]any{
 		"Items":            map[string]any{"DBInstance": page},
@@ -91,38 +92,80 @@ func paging(p params, def, max int) (size, number int, err *apiError) {
 	return size, number, nil
 }
 
-func (s *Sim) common(in *instance, now time.Time) map[string]any {
-	ro := []map[string]string{}
-	for _, id := range s.replicasLocked(in.ID, TypeReadonly) {
-		ro = append(ro, map[string]string{"DBInstanceId": id})
-	}
-	return map[string]any{
-		"DBInstanceId":          in.ID,
-		"DBInstanceDescription": in.ID,
-		"DBInstanceStatus":      s.statusLocked(in, now),
-		"Engine":                in.Engine,
-		"EngineVersion":         in.EngineVersion,
-		"DBInstanceType":        in.Type,
-		"MasterInstanceId":      in.Master,
-		"GuardDBInstanceId":     s.guardLocked(in.ID),
-		"ReadOnlyDBInstanceIds": map[string]any{"ReadOnlyDBInstanceId": ro},
-		"RegionId":              in.Region,
-		"ZoneId":                in.Region + "-a",
-		"DBInstanceClass":       "mysql.n2.medium.1",
-		"DBInstanceNetType":     "Intranet",
-		"InstanceNetworkType":   "VPC",
-		"PayType":               "Postpaid",
-		"LockMode":              "Unlock",
-		"LockReason":            "",
-		"Category":              "HighAvailability",
-	}
+// roIDs is the ReadOnlyDBInstanceIds element of both describe actions.
+type roIDs struct {
+	ReadOnlyDBInstanceID []roID `json:"ReadOnlyDBInstanceId"`
 }
 
-func (s *Sim) dbInstanceLocked(in *instance, now time.Time) map[string]any {
-	m := s.common(in, now)
-	m["CreateTime"] = in.Created.Format(timeFormat)
-	m["MutriORsignle"] = false
-	return m
+type roID struct {
+	DBInstanceID string `json:"DBInstanceId"`
+}
+
+// dbInstanceCommon are the fields DescribeDBInstances and
+// DescribeDBInstanceAttribute share, with the real API's names.
+type dbInstanceCommon struct {
+	DBInstanceID          string `json:"DBInstanceId"`
+	DBInstanceDescription string `json:"DBInstanceDescription"`
+	DBInstanceStatus      string `json:"DBInstanceStatus"`
+	Engine                string `json:"Engine"`
+	EngineVersion         string `json:"EngineVersion"`
+	DBInstanceType        string `json:"DBInstanceType"`
+	MasterInstanceID      string `json:"MasterInstanceId"`
+	GuardDBInstanceID     string `json:"GuardDBInstanceId"`
+	ReadOnlyDBInstanceIDs roIDs  `json:"ReadOnlyDBInstanceIds"`
+	RegionID              string `json:"RegionId"`
+	ZoneID                string `json:"ZoneId"`
+	DBInstanceClass       string `json:"DBInstanceClass"`
+	DBInstanceNetType     string `json:"DBInstanceNetType"`
+	InstanceNetworkType   string `json:"InstanceNetworkType"`
+	PayType               string `json:"PayType"`
+	LockMode              string `json:"LockMode"`
+	LockReason            string `json:"LockReason"`
+	Category              string `json:"Category"`
+}
+
+// dbInstanceItem is one Items.DBInstance[] entry of DescribeDBInstances.
+type dbInstanceItem struct {
+	dbInstanceCommon
+	CreateTime    string `json:"CreateTime"`
+	MutriORsignle bool   `json:"MutriORsignle"`
+}
+
+// dbInstanceAttribute is one Items.DBInstanceAttribute[] entry of
+// DescribeDBInstanceAttribute.
+type dbInstanceAttribute struct {
+	dbInstanceCommon
+	MaintainTime     string `json:"MaintainTime"`
+	CreationTime     string `json:"CreationTime"`
+	ConnectionString string `json:"ConnectionString"`
+	Port             string `json:"Port"`
+	MaxConnections   int    `json:"MaxConnections"`
+}
+
+func (s *Sim) common(in *instance, now time.Time) dbInstanceCommon {
+	ro := roIDs{ReadOnlyDBInstanceID: []roID{}}
+	for _, id := range s.replicasLocked(in.ID, TypeReadonly) {
+		ro.ReadOnlyDBInstanceID = append(ro.ReadOnlyDBInstanceID, roID{id})
+	}
+	return dbInstanceCommon{
+		DBInstanceID:          in.ID,
+		DBInstanceDescription: in.ID,
+		DBInstanceStatus:      s.statusLocked(in, now),
+		Engine:                in.Engine,
+		EngineVersion:         in.EngineVersion,
+		DBInstanceType:        in.Type,
+		MasterInstanceID:      in.Master,
+		GuardDBInstanceID:     s.guardLocked(in.ID),
+		ReadOnlyDBInstanceIDs: ro,
+		RegionID:              in.Region,
+		ZoneID:                in.Region + "-a",
+		DBInstanceClass:       "mysql.n2.medium.1",
+		DBInstanceNetType:     "Intranet",
+		InstanceNetworkType:   "VPC",
+		PayType:               "Postpaid",
+		LockMode:              "Unlock",
+		Category:              "HighAvailability",
+	}
 }
 
 func (s *Sim) describeDBInstanceAttribute(p params, now time.Time) (map[string]any, string, string, *apiError) {
@@ -134,20 +177,21 @@ func (s *Sim) describeDBInstanceAttribute(p params, now time.Time) (map[string]a
 		return nil, "", "", errf(http.StatusBadRequest, "InvalidParameter",
 			"DBInstanceId lists %d instances; at most %d per call.", len(ids), maxIDsPerCall)
 	}
-	items := make([]map[string]any, 0, len(ids))
+	items := make([]dbInstanceAttribute, 0, len(ids))
 	for _, id := range ids {
 		in, ok := s.inst[id]
 		if !ok {
 			return nil, "", "", errNotFound(id)
 		}
 		s.observe(in, now)
-		m := s.common(in, now)
-		m["MaintainTime"] = in.MaintainTime
-		m["CreationTime"] = in.Created.Format(timeFormat)
-		m["ConnectionString"] = in.ID + ".mysql.rds.aliyuncs.com"
-		m["Port"] = "3306"
-		m["MaxConnections"] = 2000
-		items = append(items, m)
+		items = append(items, dbInstanceAttribute{
+			dbInstanceCommon: s.common(in, now),
+			MaintainTime:     in.MaintainTime,
+			CreationTime:     in.Created.Format(timeFormat),
+			ConnectionString: in.ID + ".mysql.rds.aliyuncs.com",
+			Port:             "3306",
+			MaxConnections:   2000,
+		})
 	}
 	return map[string]any{"Items": map[string]any{"DBInstanceAttribute": items}}, "ok", "", nil
 }
@@ -201,7 +245,7 @@ func (s *Sim) upgradeDBInstanceEngineVersion(p params, now time.Time) (map[strin
 			"Upgrading %s from %s to %s is not supported for instance %s.", in.Engine, in.EngineVersion, version, id)
 	}
 	if in.Type == TypePrimary {
-		for _, rid := range append(s.replicasLocked(id, TypeReadonly), s.replicasLocked(id, TypeGuard)...) {
+		for _, rid := range slices.Concat(s.replicasLocked(id, TypeReadonly), s.replicasLocked(id, TypeGuard)) {
 			r := s.inst[rid]
 			s.settle(r, now)
 			if r.EngineVersion != version {
@@ -224,7 +268,7 @@ func (s *Sim) upgradeDBInstanceEngineVersion(p params, now time.Time) (map[strin
 	t.Fail = slices.Contains(s.faults.FailUpgrade, id) ||
 		(s.faults.FailUpgradeRate > 0 && chance(s.opts.Seed, "fail", id, in.Upgrades) < s.faults.FailUpgradeRate)
 	in.Upgrades++
-	in.TaskID = t.ID
+	in.TaskID, in.LastTaskID = t.ID, t.ID
 	s.tasks[t.ID] = t
 	s.taskOrder = append(s.taskOrder, t.ID)
 	if token != "" {

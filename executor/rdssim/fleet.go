@@ -60,6 +60,7 @@ type instance struct {
 	Tags          map[string]string `json:"tags,omitempty"`
 	Created       time.Time         `json:"created"`
 	TaskID        string            `json:"taskId,omitempty"`      // pending or running task
+	LastTaskID    string            `json:"lastTaskId,omitempty"`  // latest task, finished or not
 	DriftStatus   string            `json:"driftStatus,omitempty"` // transient status from drift
 	DriftUntil    time.Time         `json:"driftUntil,omitzero"`
 	Upgrades      int               `json:"upgrades"` // upgrade tasks ever accepted

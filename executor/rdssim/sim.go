@@ -77,7 +77,8 @@ type Sim struct {
 
 	mu          sync.Mutex
 	inst        map[string]*instance
-	ids         []string // sorted
+	ids         []string                       // sorted
+	replicas    map[string]map[string][]string // master → type → ids, sorted
 	tasks       map[string]*task
 	taskOrder   []string
 	tokens      map[string]string // action+"\x00"+token → task id
@@ -159,8 +160,23 @@ func newSim(opts Options) *Sim {
 	return s
 }
 
+// reindex rebuilds the sorted id list and the replica index; the topology
+// never changes after New or Restore.
 func (s *Sim) reindex() {
 	s.ids = slices.Sorted(maps.Keys(s.inst))
+	s.replicas = map[string]map[string][]string{}
+	for _, id := range s.ids {
+		in := s.inst[id]
+		if in.Master == "" {
+			continue
+		}
+		m := s.replicas[in.Master]
+		if m == nil {
+			m = map[string][]string{}
+			s.replicas[in.Master] = m
+		}
+		m[in.Type] = append(m[in.Type], id)
+	}
 }
 
 // Clock returns the simulator's clock.
@@ -220,7 +236,7 @@ func (s *Sim) viewLocked(in *instance, now time.Time) InstanceView {
 	v := InstanceView{
 		ID: in.ID, Region: in.Region, Engine: in.Engine, EngineVersion: in.EngineVersion,
 		Status: s.statusLocked(in, now), Type: in.Type, Master: in.Master,
-		ReadOnly: s.replicasLocked(in.ID, TypeReadonly), Guard: s.guardLocked(in.ID),
+		ReadOnly: slices.Clone(s.replicasLocked(in.ID, TypeReadonly)), Guard: s.guardLocked(in.ID),
 		MaintainTime: in.MaintainTime, Tags: maps.Clone(in.Tags), TaskID: in.TaskID,
 		Upgrades: in.Upgrades,
 	}
@@ -289,14 +305,7 @@ func (s *Sim) statusLocked(in *instance, now time.Time) string {
 }
 
 func (s *Sim) replicasLocked(id, typ string) []string {
-	var out []string
-	for _, rid := range s.ids {
-		r := s.inst[rid]
-		if r.Master == id && r.Type == typ {
-			out = append(out, rid)
-		}
-	}
-	return out
+	return s.replicas[id][typ]
 }
 
 func (s *Sim) guardLocked(id string) string {
@@ -308,12 +317,7 @@ func (s *Sim) guardLocked(id string) string {
 }
 
 func (s *Sim) lastTaskLocked(id string) *task {
-	for i := len(s.taskOrder) - 1; i >= 0; i-- {
-		if t := s.tasks[s.taskOrder[i]]; t.InstanceID == id {
-			return t
-		}
-	}
-	return nil
+	return s.tasks[s.inst[id].LastTaskID]
 }
 
 // duration is how long the upgrade of in takes.
