@@ -1,0 +1,18 @@
+// Package policy checks plan steps against Rego policies with the embedded
+// OPA engine. It owns the built-in policies and their default data (embedded
+// with go:embed from builtin/), loading policy directories and data files,
+// building the input document of each step, evaluating every step in
+// parallel with one prepared query, and running the policies' *_test.rego
+// tests. It knows nothing of the cloud SDK and reads no files beyond the
+// policy directories and data files it is given.
+//
+// The contract for policy authors:
+//
+//   - A policy is a Rego v1 module in package rdsup or any package under it.
+//     Rules named deny and warn are sets of strings, or of objects with a
+//     "msg" string (other keys are kept as the finding's metadata).
+//   - The input for one step is {"step", "instance", "primary", "replicas",
+//     "plan"}; see Input.
+//   - Data files are merged over the built-in defaults (DefaultData) under
+//     data; the built-in policies read data.rdsup.config.
+package policy

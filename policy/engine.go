@@ -1,0 +1,292 @@
+package policy
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"runtime"
+	"strings"
+	"sync"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/storage"
+	"github.com/open-policy-agent/opa/v1/storage/inmem"
+	"github.com/rdsup/rdsup/plans"
+)
+
+// Options choose the policies and data an Engine evaluates.
+type Options struct {
+	// Dirs are directories of .rego files (searched recursively; *_test.rego
+	// files are left out of evaluation) added to the built-in policies.
+	Dirs []string
+	// DataFiles are YAML or JSON documents merged, in order, over the
+	// built-in default data under data.
+	DataFiles []string
+	// NoDefaults leaves out the built-in policies (their default data stays,
+	// so replacement policies can read data.rdsup.config).
+	NoDefaults bool
+	// Workers is the number of parallel evaluations; 0 means GOMAXPROCS.
+	Workers int
+}
+
+// Engine evaluates plan steps against one prepared set of policies. It is
+// safe for concurrent use.
+type Engine struct {
+	modules  []File
+	data     map[string]any
+	digest   string
+	rules    []ruleRef
+	workers  int
+	compiler *ast.Compiler
+	store    storage.Store
+	query    rego.PreparedEvalQuery // nil-safe only when rules is non-empty
+
+	ruleOnce    sync.Once
+	ruleQueries []rego.PreparedEvalQuery // one per rule, for naming eval errors
+	ruleErr     error
+
+	cache struct { // EvalStep's index of the last plan it saw
+		sync.Mutex
+		p  *plans.Plan
+		n  int
+		ix *index
+	}
+}
+
+// ruleRef is one deny or warn rule set: data.<pkg>.<kind>.
+type ruleRef struct {
+	ref  ast.Ref // data.rdsup.state.deny
+	name string  // rdsup.state.deny
+	deny bool
+	// complete is set when some rule of the set is not a `contains` rule:
+	// it may be undefined, so the query wraps it in a comprehension.
+	complete bool
+}
+
+// New loads, parses and compiles the policies and prepares the query once.
+// Compile errors name the file and line.
+func New(ctx context.Context, opts Options) (*Engine, error) {
+	var files []File
+	if !opts.NoDefaults {
+		files = append(files, Builtin(false)...)
+	}
+	for _, d := range opts.Dirs {
+		fs, err := loadDir(d, false)
+		if err != nil {
+			return nil, err
+		}
+		files = append(files, fs...)
+	}
+	data, _, err := loadData(false, opts.DataFiles)
+	if err != nil {
+		return nil, err
+	}
+	dg, err := digest(files, data)
+	if err != nil {
+		return nil, err
+	}
+	e := &Engine{modules: files, data: data, digest: dg, workers: opts.Workers}
+	if e.workers <= 0 {
+		e.workers = runtime.GOMAXPROCS(0)
+	}
+	modules, err := parseModules(files)
+	if err != nil {
+		return nil, err
+	}
+	if e.rules, err = findRules(modules); err != nil {
+		return nil, err
+	}
+	e.compiler = ast.NewCompiler().WithDefaultRegoVersion(ast.RegoV1)
+	if e.compiler.Compile(modules); e.compiler.Failed() {
+		return nil, fmt.Errorf("compile policies: %w", e.compiler.Errors)
+	}
+	e.store = inmem.NewFromObjectWithOpts(data, inmem.OptRoundTripOnWrite(false), inmem.OptReturnASTValuesOnRead(true))
+	if len(e.rules) > 0 {
+		e.query, err = e.prepare(ctx, e.rules)
+		if err != nil {
+			return nil, err
+		}
+	}
+	return e, nil
+}
+
+// Digest is "sha256:<hex>" over the policy modules and the merged data, ""
+// when no policy is loaded.
+func (e *Engine) Digest() string { return e.digest }
+
+// Rules lists the deny and warn rule sets found, e.g. "rdsup.state.deny".
+func (e *Engine) Rules() []string {
+	out := make([]string, len(e.rules))
+	for i, r := range e.rules {
+		out[i] = r.name
+	}
+	return out
+}
+
+func parseModules(files []File) (map[string]*ast.Module, error) {
+	modules := make(map[string]*ast.Module, len(files))
+	var errs []error
+	for _, f := range files {
+		m, err := ast.ParseModuleWithOpts(f.Name, string(f.Data), ast.ParserOptions{RegoVersion: ast.RegoV1, ProcessAnnotation: true})
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if _, dup := modules[f.Name]; dup {
+			errs = append(errs, fmt.Errorf("%s: loaded twice; give each policy directory once", f.Name))
+			continue
+		}
+		modules[f.Name] = m
+	}
+	if len(errs) > 0 {
+		return nil, fmt.Errorf("parse policies: %w", errors.Join(errs...))
+	}
+	return modules, nil
+}
+
+// findRules returns the deny/warn rule sets of packages under rdsup, in a
+// stable order. A deny or warn rule outside rdsup would never run: that is
+// an error, not a silent pass.
+func findRules(modules map[string]*ast.Module) ([]ruleRef, error) {
+	seen := map[string]int{}
+	var rules []ruleRef
+	var errs []error
+	for name, m := range modules {
+		path := m.Package.Path
+		under := len(path) >= 2 && path[1].Value.Compare(ast.String("rdsup")) == 0
+		for _, r := range m.Rules {
+			ref := r.Head.Ref()
+			if len(ref) != 1 {
+				continue
+			}
+			kind := ref[0].Value.String()
+			if kind != "deny" && kind != "warn" {
+				continue
+			}
+			if !under {
+				errs = append(errs, fmt.Errorf("%s:%d: rule %s in package %s is never evaluated: rdsup evaluates deny and warn in package rdsup and packages under it (package rdsup.yourname)", name, r.Location.Row, kind, strings.TrimPrefix(path.String(), "data.")))
+				break
+			}
+			full := path.Append(ast.StringTerm(kind))
+			key := full.String()
+			complete := r.Head.RuleKind() != ast.MultiValue
+			if i, ok := seen[key]; ok {
+				rules[i].complete = rules[i].complete || complete
+				continue
+			}
+			seen[key] = len(rules)
+			rules = append(rules, ruleRef{ref: full, name: strings.TrimPrefix(key, "data."), deny: kind == "deny", complete: complete})
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	sortRules(rules)
+	return rules, nil
+}
+
+func sortRules(rules []ruleRef) {
+	for i := 1; i < len(rules); i++ {
+		for j := i; j > 0 && rules[j].name < rules[j-1].name; j-- {
+			rules[j], rules[j-1] = rules[j-1], rules[j]
+		}
+	}
+}
+
+// prepare compiles one query that collects every rule set in r<i>. A set
+// of `contains` rules is always defined (maybe empty) and is bound
+// directly; other rules are wrapped: r<i> is [] when undefined, [value]
+// otherwise.
+func (e *Engine) prepare(ctx context.Context, rules []ruleRef) (rego.PreparedEvalQuery, error) {
+	var q strings.Builder
+	for i, r := range rules {
+		if i > 0 {
+			q.WriteString("; ")
+		}
+		if r.complete {
+			fmt.Fprintf(&q, "r%d := [x | x := %s]", i, r.ref)
+		} else {
+			fmt.Fprintf(&q, "r%d := %s", i, r.ref)
+		}
+	}
+	body, err := ast.ParseBodyWithOpts(q.String(), ast.ParserOptions{RegoVersion: ast.RegoV1})
+	if err != nil {
+		return rego.PreparedEvalQuery{}, fmt.Errorf("prepare policy query: %w", err)
+	}
+	pq, err := rego.New(
+		rego.ParsedQuery(body),
+		rego.Compiler(e.compiler),
+		rego.Store(e.store),
+		rego.SetRegoVersion(ast.RegoV1),
+	).PrepareForEval(ctx)
+	if err != nil {
+		return rego.PreparedEvalQuery{}, fmt.Errorf("prepare policy query: %w", err)
+	}
+	return pq, nil
+}
+
+// perRule prepares one query per rule, lazily: they only serve to name the
+// rule behind an evaluation error.
+func (e *Engine) perRule(ctx context.Context) ([]rego.PreparedEvalQuery, error) {
+	e.ruleOnce.Do(func() {
+		for i := range e.rules {
+			pq, err := e.prepare(ctx, e.rules[i:i+1])
+			if err != nil {
+				e.ruleErr = err
+				return
+			}
+			e.ruleQueries = append(e.ruleQueries, pq)
+		}
+	})
+	return e.ruleQueries, e.ruleErr
+}
+
+// parallel runs fn(0..n-1) on workers goroutines, in chunks, and returns
+// the error of the lowest index that failed (the others stop early).
+func parallel(n, workers int, fn func(i int) error) error {
+	const chunk = 64
+	if workers > (n+chunk-1)/chunk {
+		workers = (n + chunk - 1) / chunk
+	}
+	if workers <= 1 {
+		for i := 0; i < n; i++ {
+			if err := fn(i); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	var (
+		mu     sync.Mutex
+		next   int
+		errIdx = -1
+		first  error
+		wg     sync.WaitGroup
+	)
+	for w := 0; w < workers; w++ {
+		wg.Go(func() {
+			for {
+				mu.Lock()
+				start, failed := next, errIdx >= 0
+				next += chunk
+				mu.Unlock()
+				if failed || start >= n {
+					return
+				}
+				for i := start; i < min(start+chunk, n); i++ {
+					if err := fn(i); err != nil {
+						mu.Lock()
+						if errIdx < 0 || i < errIdx {
+							errIdx, first = i, err
+						}
+						mu.Unlock()
+						break
+					}
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return first
+}
