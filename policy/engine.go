@@ -62,6 +62,7 @@ type ruleRef struct {
 	// complete is set when some rule of the set is not a `contains` rule:
 	// it may be undefined, so the query wraps it in a comprehension.
 	complete bool
+	bind     string // the query variable holding it: r0, r1, ...
 }
 
 // New loads, parses and compiles the policies and prepares the query once.
@@ -183,6 +184,9 @@ func findRules(modules map[string]*ast.Module) ([]ruleRef, error) {
 		return nil, errors.Join(errs...)
 	}
 	sortRules(rules)
+	for i := range rules {
+		rules[i].bind = fmt.Sprintf("r%d", i)
+	}
 	return rules, nil
 }
 
@@ -205,9 +209,9 @@ func (e *Engine) prepare(ctx context.Context, rules []ruleRef) (rego.PreparedEva
 			q.WriteString("; ")
 		}
 		if r.complete {
-			fmt.Fprintf(&q, "r%d := [x | x := %s]", i, r.ref)
+			fmt.Fprintf(&q, "%s := [x | x := %s]", r.bind, r.ref)
 		} else {
-			fmt.Fprintf(&q, "r%d := %s", i, r.ref)
+			fmt.Fprintf(&q, "%s := %s", r.bind, r.ref)
 		}
 	}
 	body, err := ast.ParseBodyWithOpts(q.String(), ast.ParserOptions{RegoVersion: ast.RegoV1})

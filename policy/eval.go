@@ -10,8 +10,8 @@ import (
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/metrics"
-	"github.com/open-policy-agent/opa/v1/topdown"
 	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/topdown"
 	"github.com/rdsup/rdsup/plans"
 )
 
@@ -129,8 +129,8 @@ func (e *Engine) evalStep(ctx context.Context, ix *index, i int, live *plans.Ins
 		return plans.Verdict{}, fmt.Errorf("%w: step %s (instance %s): the policy query gave %d results, want 1", ErrEval, s.ID, s.InstanceID, len(rs))
 	}
 	v := plans.Verdict{Deny: []plans.Finding{}, Warn: []plans.Finding{}}
-	for k, r := range e.rules {
-		got := []any{rs[0].Bindings[bindings[k]]}
+	for _, r := range e.rules {
+		got := []any{rs[0].Bindings[r.bind]}
 		if r.complete {
 			got, _ = got[0].([]any)
 		}
@@ -163,15 +163,6 @@ func (e *Engine) explain(ctx context.Context, s *plans.Step, input ast.Value, ca
 	}
 	return fmt.Errorf("%w: step %s (instance %s): %w", ErrEval, s.ID, s.InstanceID, cause)
 }
-
-// bindings are the query's variable names, r0, r1, ...
-var bindings = func() []string {
-	b := make([]string, 256)
-	for i := range b {
-		b[i] = fmt.Sprintf("r%d", i)
-	}
-	return b
-}()
 
 // findings converts the value of one rule set: a set (or array) of strings
 // or of objects with a "msg" string.
