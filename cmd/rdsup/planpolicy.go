@@ -2,20 +2,64 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"time"
 
 	"github.com/rdsup/rdsup/plans"
+	"github.com/rdsup/rdsup/policy"
 	"github.com/spf13/pflag"
 )
 
-// STUB: owned by the policy issue. policyOptions are the flags that choose
-// and parameterise the policies used by `rdsup plan` and `rdsup apply -i`.
-type policyOptions struct{}
+// policyOptions are the flags that choose and parameterise the policies
+// used by `rdsup plan`, `rdsup check` and `rdsup apply -i`.
+type policyOptions struct {
+	dirs       []string
+	data       []string
+	noDefaults bool
+	at         string
+}
 
-func (o *policyOptions) addFlags(fs *pflag.FlagSet) {}
+func (o *policyOptions) addFlags(fs *pflag.FlagSet) {
+	fs.StringArrayVarP(&o.dirs, "policy", "p", nil, "directory of Rego policies (package rdsup.*) added to the built-in ones; repeatable")
+	fs.StringArrayVar(&o.data, "data", nil, "YAML or JSON data file merged over the built-in policy data; repeatable")
+	fs.BoolVar(&o.noDefaults, "no-default-policies", false, "leave out the built-in policies")
+	fs.StringVar(&o.at, "at", "", "time the policies judge the plan at (input.plan.at), RFC 3339; default now")
+}
+
+// options turns the flags into the policy package's options.
+func (o *policyOptions) options() policy.Options {
+	return policy.Options{Dirs: o.dirs, DataFiles: o.data, NoDefaults: o.noDefaults}
+}
+
+// engine loads and prepares the chosen policies once.
+func (o *policyOptions) engine(ctx context.Context) (*policy.Engine, error) {
+	return policy.New(ctx, o.options())
+}
+
+// atTime is --at, or now (UTC) when not given, truncated to the minute:
+// windows are judged to the minute, and two plans of one inventory made in
+// the same minute keep the same id.
+func (o *policyOptions) atTime() (time.Time, error) {
+	if o.at == "" {
+		return time.Now().UTC().Truncate(time.Minute), nil
+	}
+	t, err := time.Parse(time.RFC3339, o.at)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("--at %q: not an RFC 3339 time; write it like 2026-01-02T19:00:00Z", o.at)
+	}
+	return t.UTC(), nil
+}
 
 // evaluate fills every step's policy verdict and p.Inputs.PolicyDigest /
 // PolicyAt, then plans.Summarize(p). It is called before plans.Seal.
 func (o *policyOptions) evaluate(ctx context.Context, p *plans.Plan) error {
-	plans.Summarize(p)
-	return nil
+	at, err := o.atTime()
+	if err != nil {
+		return err
+	}
+	e, err := o.engine(ctx)
+	if err != nil {
+		return err
+	}
+	return e.Evaluate(ctx, p, at)
 }
