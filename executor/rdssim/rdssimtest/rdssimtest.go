@@ -5,6 +5,7 @@ package rdssimtest
 import (
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/rds"
@@ -47,10 +48,18 @@ func NewClient(t testing.TB, endpoint, region string) *rds.Client {
 	return NewClientWithKey(t, endpoint, region, AccessKeyID, AccessKeySecret)
 }
 
-// NewClientWithKey is NewClient with an explicit key pair.
+// newClientMu serialises rds.NewClientWithAccessKey: in SDK v1.63.107 it
+// fills a package-level endpoint map lazily without a lock, a data race when
+// clients are made concurrently.
+var newClientMu sync.Mutex
+
+// NewClientWithKey is NewClient with an explicit key pair. Safe to call from
+// several goroutines.
 func NewClientWithKey(t testing.TB, endpoint, region, id, secret string) *rds.Client {
 	t.Helper()
+	newClientMu.Lock()
 	c, err := rds.NewClientWithAccessKey(region, id, secret)
+	newClientMu.Unlock()
 	if err != nil {
 		t.Fatalf("new rds client: %v", err)
 	}
