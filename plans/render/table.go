@@ -99,7 +99,6 @@ func writeStepTable(w io.Writer, v *view) error {
 	return t.Close()
 }
 
-
 // tableRows builds every row and the display width of every column.
 func tableRows(v *view) (rows [][]string, widths []int) {
 	rows = make([][]string, len(v.p.Steps))
