@@ -27,12 +27,12 @@ func loadDir(dir string, tests bool) ([]File, error) {
 	st, err := os.Stat(dir)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("load policies: %w: %s; check the -p/--policy argument", ErrNoPolicyDir, dir)
+			return nil, fmt.Errorf("load policies: %w: %s; give an existing directory of .rego files", ErrNoPolicyDir, dir)
 		}
 		return nil, fmt.Errorf("load policies: %w", err)
 	}
 	if !st.IsDir() {
-		return nil, fmt.Errorf("load policies: %s is not a directory; -p/--policy takes a directory of .rego files", dir)
+		return nil, fmt.Errorf("load policies: %s is not a directory; policies are given as directories of .rego files", dir)
 	}
 	var files []File
 	found := false
@@ -62,7 +62,7 @@ func loadDir(dir string, tests bool) ([]File, error) {
 		return nil, fmt.Errorf("load policies from %s: %w", dir, err)
 	}
 	if !found {
-		return nil, fmt.Errorf("load policies: %s holds no .rego files; check the -p/--policy argument", dir)
+		return nil, fmt.Errorf("load policies: %s holds no .rego files; give a directory of Rego policies (package rdsup.*)", dir)
 	}
 	sort.Slice(files, func(i, j int) bool { return files[i].Name < files[j].Name })
 	return files, nil
