@@ -27,13 +27,13 @@ func (s *Sim) describeDBInstances(p params, now time.Time) (map[string]any, stri
 	var match []dbInstanceItem
 	for _, id := range s.ids {
 		in := s.inst[id]
-		s.observe(in, now)
 		if region != "" && in.Region != "" && in.Region != region {
 			continue
 		}
 		if len(ids) > 0 && !slices.Contains(ids, id) {
 			continue
 		}
+		s.observe(in, now)
 		status := s.statusLocked(in, now)
 		if !matches(want["Engine"], in.Engine) || !matches(want["DBInstanceStatus"], status) ||
 			!matches(want["DBInstanceType"], in.Type) || !matches(want["EngineVersion"], in.EngineVersion) {

@@ -22,14 +22,20 @@
 //   - the call log (GET /_sim/calls) and fleet view (GET /_sim/instances),
 //     and state persistence (Save/Load).
 //
-// Error codes returned (HTTP status in parentheses): SignatureDoesNotMatch
-// (400), IncompleteSignature (400), InvalidAccessKeyId.NotFound (404),
-// SignatureNonceUsed (400), InvalidTimeStamp.Expired (400),
-// InvalidVersion (400), InvalidAction.NotFound (404), MissingParameter (400),
-// InvalidParameter (400), InvalidDBInstanceId.NotFound (404),
-// IncorrectDBInstanceState (403), InvalidEngineVersion (400),
-// IncorrectReadOnlyDBInstanceVersion (400), IdempotentParameterMismatch
-// (400), Throttling.User (400), ServiceUnavailable (503), InternalError (500).
+// Error codes returned (HTTP status in parentheses). Gateway:
+// IncompleteSignature (400), MissingParameter (400),
+// InvalidAccessKeyId.NotFound (404), SignatureDoesNotMatch (400, with the
+// server's string to sign in the message, as the SDK expects),
+// InvalidTimeStamp.Format / InvalidTimeStamp.Expired (400, 15 minutes of
+// wall-clock skew), SignatureNonceUsed (400), InvalidVersion (400),
+// InvalidAction.NotFound (404). Faults: Throttling.User (400),
+// ServiceUnavailable (503), InternalError (500). Actions:
+// InvalidDBInstanceId.NotFound (404), IncorrectDBInstanceState (403),
+// InvalidEngineVersion (400), IncorrectReadOnlyDBInstanceVersion (400: a
+// read-only or disaster-recovery instance is not yet on the primary's target),
+// IdempotentParameterMismatch (400), InvalidParameter,
+// InvalidPageSize.Malformed, InvalidPageNumber.Malformed,
+// InvalidEffectiveTime.Malformed, InvalidClientToken.Malformed (400).
 //
 // It knows nothing of the planner or the executor.
 package rdssim

@@ -272,20 +272,13 @@ func (s *Sim) finishOutcome(w http.ResponseWriter, r *http.Request, p params, ac
 		enc := json.NewEncoder(w)
 		enc.SetEscapeHTML(false)
 		_ = enc.Encode(map[string]any{
-			"RequestId": reqID, "HostId": hostID(r), "Code": err.Code, "Message": err.Message,
+			"RequestId": reqID, "HostId": "rds.aliyuncs.com", "Code": err.Code, "Message": err.Message,
 			"Recommend": "https://api.aliyun.com/troubleshoot?q=" + err.Code + "&product=Rds&requestId=" + reqID,
 		})
 		return
 	}
 	resp["RequestId"] = reqID
 	_ = json.NewEncoder(w).Encode(resp)
-}
-
-func hostID(r *http.Request) string {
-	if r.Host != "" {
-		return r.Host
-	}
-	return "rds.aliyuncs.com"
 }
 
 // requestID formats a deterministic, UUID-shaped request id.
