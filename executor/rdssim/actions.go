@@ -269,8 +269,7 @@ func (s *Sim) upgradeDBInstanceEngineVersion(p params, now time.Time) (map[strin
 		(s.faults.FailUpgradeRate > 0 && chance(s.opts.Seed, "fail", id, in.Upgrades) < s.faults.FailUpgradeRate)
 	in.Upgrades++
 	in.TaskID, in.LastTaskID = t.ID, t.ID
-	s.tasks[t.ID] = t
-	s.taskOrder = append(s.taskOrder, t.ID)
+	s.addTask(t)
 	if token != "" {
 		s.tokens[actionUpgrade+"\x00"+token] = t.ID
 	}

@@ -3,15 +3,19 @@ package rdssim_test
 import (
 	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/aliyun/alibaba-cloud-sdk-go/sdk"
+	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/auth/credentials"
 	sdkerrors "github.com/aliyun/alibaba-cloud-sdk-go/sdk/errors"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/rds"
 
 	"github.com/rdsup/rdsup/executor/rdssim"
+	"github.com/rdsup/rdsup/executor/rdssim/rdssimtest"
 )
 
 func TestThrottleAndServerErrors(t *testing.T) {
@@ -246,5 +250,42 @@ func TestDriftRate(t *testing.T) {
 	e.clock.Advance(5 * time.Minute)
 	if st, _ := e.state(t, "rm-crm"); st != "Running" {
 		t.Fatalf("after the drift rm-crm is %s, want Running", st)
+	}
+}
+
+// healOnError clears the simulator's faults after the first failed round
+// trip, so the SDK's own retry goes through.
+type healOnError struct {
+	base http.RoundTripper
+	sim  *rdssim.Sim
+}
+
+func (h healOnError) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := h.base.RoundTrip(r)
+	if err != nil {
+		h.sim.SetFaults(rdssim.Faults{})
+	}
+	return resp, err
+}
+
+func TestSDKAutoRetryAfterDroppedResponse(t *testing.T) {
+	e := start(t, rdssim.Options{Faults: rdssim.Faults{DropResponseRate: 1}})
+	c, err := rds.NewClientWithOptions("cn-hangzhou", sdk.NewConfig().WithAutoRetry(true).WithMaxRetryTime(2),
+		credentials.NewAccessKeyCredential(rdssimtest.AccessKeyID, rdssimtest.AccessKeySecret))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Domain = strings.TrimPrefix(e.endpoint, "http://")
+	c.SetTransport(healOnError{&http.Transport{}, e.sim})
+	req := rds.CreateUpgradeDBInstanceEngineVersionRequest()
+	req.DBInstanceId, req.EngineVersion, req.ClientToken = "rm-crm", "5.6", "auto-retry"
+	resp, err := c.UpgradeDBInstanceEngineVersion(req)
+	if err != nil {
+		t.Fatalf("SDK retry: %v", err)
+	}
+	calls := e.sim.Calls()
+	if len(calls) != 2 || calls[0].Outcome != "applied" || !calls[0].Dropped ||
+		calls[1].Outcome != "deduplicated" || calls[1].TaskID != resp.TaskId {
+		t.Fatalf("calls = %+v, want applied(dropped), deduplicated", calls)
 	}
 }

@@ -200,7 +200,7 @@ func (s *Sim) authenticate(method string, p params) *apiError {
 		return errf(http.StatusBadRequest, "SignatureDoesNotMatch",
 			"Specified signature is not matched with our calculation. server string to sign is:%s", sts)
 	}
-	wall := time.Now()
+	wall := s.opts.WallClock()
 	ts, err := time.Parse("2006-01-02T15:04:05Z", p.get("Timestamp"))
 	if err != nil {
 		return errf(http.StatusBadRequest, "InvalidTimeStamp.Format", "Specified time stamp %q is not valid (want YYYY-MM-DDThh:mm:ssZ).", p.get("Timestamp"))

@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"testing"
+	"time"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/rds"
@@ -148,5 +149,30 @@ func TestObservationEndpoints(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusMethodNotAllowed {
 		t.Fatalf("POST /_sim/calls: %s, want 405", resp.Status)
+	}
+}
+
+func TestTimestampSkew(t *testing.T) {
+	tests := []struct {
+		name string
+		skew time.Duration // how far the server's wall clock is from the client's
+		code string
+	}{
+		{"within 15 minutes", 14 * time.Minute, ""},
+		{"server ahead", 16 * time.Minute, "InvalidTimeStamp.Expired"},
+		{"server behind", -16 * time.Minute, "InvalidTimeStamp.Expired"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			e := start(t, rdssim.Options{WallClock: func() time.Time { return time.Now().Add(tc.skew) }})
+			_, err := e.client.DescribeDBInstances(rds.CreateDescribeDBInstancesRequest())
+			if tc.code == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			wantCode(t, err, tc.code, 400)
+		})
 	}
 }

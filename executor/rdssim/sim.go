@@ -35,6 +35,10 @@ type Options struct {
 	UpgradePaths []UpgradePath
 	// Logger receives one debug line per call; nil → discard.
 	Logger *slog.Logger
+	// WallClock is the real time used to check request timestamps (15
+	// minutes of skew allowed) and expire nonces; nil → time.Now. It is not
+	// the simulated Clock: the SDK stamps requests with the real time.
+	WallClock func() time.Time
 }
 
 // Call is one RPC call as the simulator saw it.
@@ -80,8 +84,9 @@ type Sim struct {
 	ids         []string                       // sorted
 	replicas    map[string]map[string][]string // master → type → ids, sorted
 	tasks       map[string]*task
-	taskOrder   []string
-	tokens      map[string]string // action+"\x00"+token → task id
+	taskOrder   []string            // every task id, oldest first
+	taskByInst  map[string][]string // instance id → its task ids, oldest first
+	tokens      map[string]string   // action+"\x00"+token → task id
 	calls       []Call
 	nonces      map[string]time.Time // nonce → wall time seen
 	seen        map[string]int       // call identity → count (fault draws)
@@ -144,6 +149,9 @@ func newSim(opts Options) *Sim {
 	if opts.Clock == nil {
 		opts.Clock = realClock{}
 	}
+	if opts.WallClock == nil {
+		opts.WallClock = time.Now
+	}
 	if opts.UpgradePaths == nil {
 		opts.UpgradePaths = DefaultUpgradePaths
 	}
@@ -153,7 +161,8 @@ func newSim(opts Options) *Sim {
 	}
 	s := &Sim{
 		opts: opts, clock: opts.Clock, log: log,
-		inst: map[string]*instance{}, tasks: map[string]*task{}, tokens: map[string]string{},
+		inst: map[string]*instance{}, tasks: map[string]*task{}, taskByInst: map[string][]string{},
+		tokens: map[string]string{},
 		nonces: map[string]time.Time{}, seen: map[string]int{}, driftDone: map[int]bool{},
 		faults: opts.Faults, faultsSince: opts.Clock.Now(), taskSeq: 10000000,
 	}
@@ -244,6 +253,13 @@ func (s *Sim) viewLocked(in *instance, now time.Time) InstanceView {
 		v.LastTask = last.status(now)
 	}
 	return v
+}
+
+// addTask records a new task.
+func (s *Sim) addTask(t *task) {
+	s.tasks[t.ID] = t
+	s.taskOrder = append(s.taskOrder, t.ID)
+	s.taskByInst[t.InstanceID] = append(s.taskByInst[t.InstanceID], t.ID)
 }
 
 // settle applies everything that happened to in up to now: a finished task,

@@ -97,8 +97,7 @@ func Restore(data []byte, opts Options) (*Sim, error) {
 		if t == nil || s.inst[t.InstanceID] == nil {
 			return nil, errors.New("task of an unknown instance")
 		}
-		s.tasks[t.ID] = t
-		s.taskOrder = append(s.taskOrder, t.ID)
+		s.addTask(t)
 	}
 	for _, in := range s.inst {
 		if in.TaskID != "" && s.tasks[in.TaskID] == nil {

@@ -10,7 +10,11 @@ import (
 // their instances first.
 func (s *Sim) tasksFor(now time.Time, instanceID, taskID, statuses string) []*task {
 	var out []*task
-	for _, tid := range s.taskOrder {
+	ids := s.taskOrder
+	if instanceID != "" {
+		ids = s.taskByInst[instanceID]
+	}
+	for _, tid := range ids {
 		t := s.tasks[tid]
 		if instanceID != "" && t.InstanceID != instanceID {
 			continue
