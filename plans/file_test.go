@@ -237,3 +237,23 @@ func TestClientToken(t *testing.T) {
 		t.Errorf("token for long ids has %d characters", len(long))
 	}
 }
+
+func BenchmarkFile(b *testing.B) {
+	p := plantest.Large(100_000)
+	path := filepath.Join(b.TempDir(), "plan.json")
+	b.Run("write/100k", func(b *testing.B) {
+		for b.Loop() {
+			if err := plans.Write(path, p); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("load/100k", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			if _, err := plans.Load(path); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
