@@ -72,7 +72,7 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := r.ParseForm(); err != nil {
-		s.finish(w, r, params{}, "", nil, "", errf(http.StatusBadRequest, "InvalidParameter", "malformed request: %v", err), false)
+		s.finish(w, params{}, "", errf(http.StatusBadRequest, "InvalidParameter", "malformed request: %v", err))
 		return
 	}
 	p := params{}
@@ -87,18 +87,18 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (s *Sim) serveRPC(w http.ResponseWriter, r *http.Request, p params) {
 	action := p.get("Action")
 	if err := s.authenticate(r.Method, p); err != nil {
-		s.finish(w, r, p, action, nil, "", err, false)
+		s.finish(w, p, action, err)
 		return
 	}
 	if v := p.get("Version"); v != APIVersion {
-		s.finish(w, r, p, action, nil, "", errf(http.StatusBadRequest, "InvalidVersion",
-			"Specified parameter Version %q is not valid; this endpoint speaks %s.", v, APIVersion), false)
+		s.finish(w, p, action, errf(http.StatusBadRequest, "InvalidVersion",
+			"Specified parameter Version %q is not valid; this endpoint speaks %s.", v, APIVersion))
 		return
 	}
 	h, ok := actions[action]
 	if !ok {
-		s.finish(w, r, p, action, nil, "", errf(http.StatusNotFound, "InvalidAction.NotFound",
-			"Specified api %q is not found, please check your url and method.", action), false)
+		s.finish(w, p, action, errf(http.StatusNotFound, "InvalidAction.NotFound",
+			"Specified api %q is not found, please check your url and method.", action))
 		return
 	}
 	faults, fail := s.preFaults(action, p)
@@ -112,15 +112,17 @@ func (s *Sim) serveRPC(w http.ResponseWriter, r *http.Request, p params) {
 		}
 	}
 	if fail != nil {
-		s.finish(w, r, p, action, nil, "", fail, false)
+		s.finish(w, p, action, fail)
 		return
 	}
+	// Carry the action out, decide whether its response is lost and log it
+	// in one critical section, so the call log is in the order of effect.
 	s.mu.Lock()
-	now := s.clock.Now()
-	resp, outcome, taskID, aerr := h(s, p, now)
+	resp, outcome, taskID, aerr := h(s, p, s.clock.Now())
+	drop := aerr == nil && s.dropLocked(action, p)
+	reqID := s.recordLocked(p, action, outcome, taskID, aerr, drop)
 	s.mu.Unlock()
-	drop := aerr == nil && s.dropDecision(action, p)
-	s.finishOutcome(w, r, p, action, resp, outcome, taskID, aerr, drop)
+	s.respond(w, reqID, resp, aerr, drop)
 }
 
 // preFaults draws the faults that refuse a call before it is carried out.
@@ -148,9 +150,7 @@ func (s *Sim) preFaults(action string, p params) (Faults, *apiError) {
 	return f, nil
 }
 
-func (s *Sim) dropDecision(action string, p params) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+func (s *Sim) dropLocked(action string, p params) bool {
 	f := s.faults
 	if f.DropResponseRate <= 0 || !f.dropsAction(action) {
 		return false
@@ -214,12 +214,14 @@ func (s *Sim) authenticate(method string, p params) *apiError {
 	if _, used := s.nonces[nonce]; used {
 		return errf(http.StatusBadRequest, "SignatureNonceUsed", "Specified signature nonce was used already.")
 	}
-	if len(s.nonces) > 4096 {
+	// A nonce older than the timestamp window cannot be replayed anyway.
+	if wall.Sub(s.noncesPruned) > time.Minute {
 		for n, t := range s.nonces {
 			if wall.Sub(t) > 2*timestampSkew {
 				delete(s.nonces, n)
 			}
 		}
+		s.noncesPruned = wall
 	}
 	s.nonces[nonce] = wall
 	return nil
@@ -240,13 +242,16 @@ func stringToSign(method string, p params) string {
 	return method + "&%2F&" + url.QueryEscape(q)
 }
 
-// finish records a call that carried nothing out and writes the response.
-func (s *Sim) finish(w http.ResponseWriter, r *http.Request, p params, action string, resp map[string]any, outcome string, err *apiError, drop bool) {
-	s.finishOutcome(w, r, p, action, resp, outcome, "", err, drop)
+// finish logs a call that carried nothing out and writes its error.
+func (s *Sim) finish(w http.ResponseWriter, p params, action string, err *apiError) {
+	s.mu.Lock()
+	reqID := s.recordLocked(p, action, "", "", err, false)
+	s.mu.Unlock()
+	s.respond(w, reqID, nil, err, false)
 }
 
-func (s *Sim) finishOutcome(w http.ResponseWriter, r *http.Request, p params, action string, resp map[string]any, outcome, taskID string, err *apiError, drop bool) {
-	s.mu.Lock()
+// recordLocked appends a call to the log and returns its request id.
+func (s *Sim) recordLocked(p params, action, outcome, taskID string, err *apiError, drop bool) string {
 	s.seq++
 	reqID := requestID(s.opts.Seed, s.seq)
 	if err != nil {
@@ -256,21 +261,24 @@ func (s *Sim) finishOutcome(w http.ResponseWriter, r *http.Request, p params, ac
 	if id == "" {
 		id = p.get("InstanceId")
 	}
-	c := Call{Time: s.clock.Now(), Action: action, InstanceID: id, ClientToken: p.get("ClientToken"),
-		Outcome: outcome, TaskID: taskID, RequestID: reqID, Dropped: drop}
-	s.calls = append(s.calls, c)
-	s.mu.Unlock()
+	s.calls = append(s.calls, Call{Time: s.clock.Now(), Action: action, InstanceID: id,
+		ClientToken: p.get("ClientToken"), Outcome: outcome, TaskID: taskID, RequestID: reqID, Dropped: drop})
 	s.log.Debug("sim call", "action", action, "instance", id, "outcome", outcome, "dropped", drop)
+	return reqID
+}
+
+// respond writes the JSON response, or drops the connection.
+func (s *Sim) respond(w http.ResponseWriter, reqID string, resp map[string]any, err *apiError, drop bool) {
 	if drop {
 		// The action was carried out; the client never hears of it.
 		panic(http.ErrAbortHandler)
 	}
 	w.Header().Set("Content-Type", "application/json;charset=utf-8")
 	w.Header().Set("x-acs-request-id", reqID)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
 	if err != nil {
 		w.WriteHeader(err.Status)
-		enc := json.NewEncoder(w)
-		enc.SetEscapeHTML(false)
 		_ = enc.Encode(map[string]any{
 			"RequestId": reqID, "HostId": "rds.aliyuncs.com", "Code": err.Code, "Message": err.Message,
 			"Recommend": "https://api.aliyun.com/troubleshoot?q=" + err.Code + "&product=Rds&requestId=" + reqID,
@@ -278,7 +286,7 @@ func (s *Sim) finishOutcome(w http.ResponseWriter, r *http.Request, p params, ac
 		return
 	}
 	resp["RequestId"] = reqID
-	_ = json.NewEncoder(w).Encode(resp)
+	_ = enc.Encode(resp)
 }
 
 // requestID formats a deterministic, UUID-shaped request id.

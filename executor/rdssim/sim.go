@@ -79,23 +79,24 @@ type Sim struct {
 	clock Clock
 	log   *slog.Logger
 
-	mu          sync.Mutex
-	inst        map[string]*instance
-	ids         []string                       // sorted
-	replicas    map[string]map[string][]string // master → type → ids, sorted
-	tasks       map[string]*task
-	taskOrder   []string            // every task id, oldest first
-	taskByInst  map[string][]string // instance id → its task ids, oldest first
-	tokens      map[string]string   // action+"\x00"+token → task id
-	calls       []Call
-	nonces      map[string]time.Time // nonce → wall time seen
-	seen        map[string]int       // call identity → count (fault draws)
-	faults      Faults
-	faultsSince time.Time
-	driftDone   map[int]bool
-	bucket      bucket
-	seq         int // request sequence
-	taskSeq     int
+	mu           sync.Mutex
+	inst         map[string]*instance
+	ids          []string                       // sorted
+	replicas     map[string]map[string][]string // master → type → ids, sorted
+	tasks        map[string]*task
+	taskOrder    []string            // every task id, oldest first
+	taskByInst   map[string][]string // instance id → its task ids, oldest first
+	tokens       map[string]string   // action+"\x00"+token → task id
+	calls        []Call
+	nonces       map[string]time.Time // nonce → wall time seen
+	noncesPruned time.Time
+	seen         map[string]int // call identity → count (fault draws)
+	faults       Faults
+	faultsSince  time.Time
+	driftDone    map[int]bool
+	bucket       bucket
+	seq          int // request sequence
+	taskSeq      int
 }
 
 // New returns a simulator whose fleet is the given inventory snapshot. It
