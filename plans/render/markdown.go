@@ -12,8 +12,12 @@ import (
 )
 
 // markdownRenderer writes a pull-request comment: the verdict and counts
-// first, then the policy findings, then the steps as a table.
+// first, then the policy findings, then the steps as a table (folded in
+// <details> when long).
 type markdownRenderer struct{}
+
+// markdownOpenSteps is the longest steps table shown unfolded.
+const markdownOpenSteps = 30
 
 // markdownUnchangedMax caps the unchanged instances listed in the summary.
 const markdownUnchangedMax = 50
@@ -84,6 +88,11 @@ func writeMarkdownSteps(w *bufio.Writer, v *view) {
 		return
 	}
 	fmt.Fprintf(w, "### Steps (%d)\n\n", len(steps))
+	if len(steps) > markdownOpenSteps {
+		// Long tables are folded so the verdict and findings stay in view.
+		fmt.Fprintf(w, "<details>\n<summary>%s, in dependency order</summary>\n\n", plural(len(steps), "step", "steps"))
+		defer w.WriteString("\n</details>\n")
+	}
 	w.WriteString("| # | Instance | Role | Region | From → To | Effective | Depends on | Wave | Policy |\n")
 	w.WriteString("|--:|---|---|---|---|---|---|--:|---|\n")
 	var cell []string

@@ -137,6 +137,30 @@ func TestContent(t *testing.T) {
 	}
 }
 
+// A long steps table is folded in <details>, after the summary; a short one is not.
+func TestMarkdownFoldsLongTables(t *testing.T) {
+	for _, tc := range []struct {
+		steps int
+		fold  bool
+	}{{8, false}, {30, false}, {31, true}, {1000, true}} {
+		p := plantest.Large(tc.steps)
+		if tc.steps == 8 {
+			p = plantest.Sample()
+		}
+		var buf bytes.Buffer
+		if err := render.Render(&buf, render.Markdown, p); err != nil {
+			t.Fatal(err)
+		}
+		out := buf.String()
+		if got := strings.Contains(out, "<details>"); got != tc.fold {
+			t.Errorf("%d steps: folded = %v, want %v", tc.steps, got, tc.fold)
+		}
+		if tc.fold && !(strings.Index(out, "<details>") < strings.Index(out, "| # |") && strings.HasSuffix(out, "|\n\n</details>\n")) {
+			t.Errorf("%d steps: the table is not inside <details>:\n%s", tc.steps, out[max(0, len(out)-300):])
+		}
+	}
+}
+
 // Every Markdown table row has as many cells as its header: escaped pipes
 // in messages do not split cells.
 func TestMarkdownCellsEscaped(t *testing.T) {
