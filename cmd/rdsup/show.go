@@ -25,6 +25,9 @@ request comment, or the plan's canonical JSON. An edited plan is refused.`,
 		Example: `  rdsup show rdsup-plan.json
   rdsup show rdsup-plan.json --format markdown > comment.md`,
 		Args: cobra.ExactArgs(1),
+		ValidArgsFunction: func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+			return []string{"json"}, cobra.ShellCompDirectiveFilterFileExt
+		},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.path = args[0]
 			return runShow(cmd.Context(), cmd.OutOrStdout(), o)
