@@ -246,20 +246,15 @@ func (e *Engine) perRule(ctx context.Context) ([]rego.PreparedEvalQuery, error) 
 	return e.ruleQueries, e.ruleErr
 }
 
-// parallel runs fn(0..n-1) on workers goroutines, in chunks, and returns
-// the error of the lowest index that failed (the others stop early).
-func parallel(n, workers int, fn func(i int) error) error {
+// parallel runs fn over [0, n) in chunks on workers goroutines and returns
+// the error of the lowest chunk that failed (the others stop early).
+func parallel(n, workers int, fn func(start, end int) error) error {
 	const chunk = 64
 	if workers > (n+chunk-1)/chunk {
 		workers = (n + chunk - 1) / chunk
 	}
 	if workers <= 1 {
-		for i := 0; i < n; i++ {
-			if err := fn(i); err != nil {
-				return err
-			}
-		}
-		return nil
+		return fn(0, n)
 	}
 	var (
 		mu     sync.Mutex
@@ -278,15 +273,13 @@ func parallel(n, workers int, fn func(i int) error) error {
 				if failed || start >= n {
 					return
 				}
-				for i := start; i < min(start+chunk, n); i++ {
-					if err := fn(i); err != nil {
-						mu.Lock()
-						if errIdx < 0 || i < errIdx {
-							errIdx, first = i, err
-						}
-						mu.Unlock()
-						break
+				if err := fn(start, min(start+chunk, n)); err != nil {
+					mu.Lock()
+					if errIdx < 0 || start < errIdx {
+						errIdx, first = start, err
 					}
+					mu.Unlock()
+					return
 				}
 			}
 		})

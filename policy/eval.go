@@ -28,20 +28,25 @@ func (e *Engine) Evaluate(ctx context.Context, p *plans.Plan, at time.Time) erro
 	verdicts := make([]plans.Verdict, len(p.Steps))
 	if len(e.rules) > 0 && len(p.Steps) > 0 {
 		ix := newIndex(p)
-		ix.precompute(e.workers)
 		t := atTerm(at)
 		opts, done, err := e.evalOptions(ctx)
 		if err != nil {
 			return err
 		}
 		defer done()
-		err = parallel(len(p.Steps), e.workers, func(i int) error {
-			if err := ctx.Err(); err != nil {
-				return err
+		err = parallel(len(p.Steps), e.workers, func(start, end int) error {
+			ts := ix.newTerms()
+			for i := start; i < end; i++ {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
+				v, err := e.evalStep(ctx, ts, i, nil, t, opts)
+				if err != nil {
+					return err
+				}
+				verdicts[i] = v
 			}
-			v, err := e.evalStep(ctx, ix, i, nil, t, opts)
-			verdicts[i] = v
-			return err
+			return nil
 		})
 		if err != nil {
 			return err
@@ -73,7 +78,7 @@ func (e *Engine) EvalStep(ctx context.Context, p *plans.Plan, stepIndex int, liv
 	if len(e.rules) == 0 {
 		return plans.Verdict{Deny: []plans.Finding{}, Warn: []plans.Finding{}}, nil
 	}
-	return e.evalStep(ctx, e.indexFor(p), stepIndex, &live, atTerm(at), nil)
+	return e.evalStep(ctx, e.indexFor(p).newTerms(), stepIndex, &live, atTerm(at), nil)
 }
 
 // evalOptions shares one read transaction, one cancellation watcher and
@@ -112,9 +117,9 @@ func (e *Engine) indexFor(p *plans.Plan) *index {
 	return c.ix
 }
 
-func (e *Engine) evalStep(ctx context.Context, ix *index, i int, live *plans.Instance, at *ast.Term, opts []rego.EvalOption) (plans.Verdict, error) {
-	s := &ix.p.Steps[i]
-	input, err := ix.input(i, live, at)
+func (e *Engine) evalStep(ctx context.Context, ts *terms, i int, live *plans.Instance, at *ast.Term, opts []rego.EvalOption) (plans.Verdict, error) {
+	s := &ts.ix.p.Steps[i]
+	input, err := ts.input(i, live, at)
 	if err != nil {
 		return plans.Verdict{}, fmt.Errorf("evaluate policies for step %s: %w", s.ID, err)
 	}

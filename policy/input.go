@@ -45,10 +45,27 @@ type index struct {
 	inst     map[string]int   // instance id → index in p.Instances
 	replicas map[string][]int // primary id → indexes of its replicas, by id
 	stepOf   map[string]int   // instance id → index in p.Steps
+	// strs interns the terms of repeated field values (versions, regions,
+	// states, windows, tags): most of a fleet's strings are a few values.
+	strs map[string]*ast.Term
+}
 
-	// Filled by precompute for whole-plan evaluation; nil for single steps.
-	instTerms []*ast.Term
-	stepTerms []*ast.Term
+// terms caches the instance and step terms built for one chunk of steps:
+// steps come in cluster order, so a chunk reuses its clusters' terms, and
+// dropping the cache after the chunk keeps memory flat for any fleet size.
+type terms struct {
+	ix   *index
+	inst map[int]*ast.Term
+	step map[int]*ast.Term
+}
+
+func (ix *index) newTerms() *terms {
+	return &terms{ix: ix, inst: make(map[int]*ast.Term, 64), step: make(map[int]*ast.Term, 64)}
+}
+
+func (t *terms) reset() {
+	clear(t.inst)
+	clear(t.step)
 }
 
 func newIndex(p *plans.Plan) *index {
@@ -73,40 +90,61 @@ func newIndex(p *plans.Plan) *index {
 	for i := range p.Steps {
 		ix.stepOf[p.Steps[i].InstanceID] = i
 	}
+	ix.strs = make(map[string]*ast.Term, 64)
+	intern := func(v string) {
+		if _, ok := ix.strs[v]; !ok && len(ix.strs) < 1<<16 {
+			ix.strs[v] = ast.StringTerm(v)
+		}
+	}
+	for i := range p.Instances {
+		in := &p.Instances[i]
+		for _, v := range [...]string{in.Region, in.Engine, in.EngineVersion, in.TargetVersion, in.Role, in.Primary, in.Status, in.MaintainTime, in.EffectiveTime} {
+			intern(v)
+		}
+		for k, v := range in.Tags {
+			intern(k)
+			intern(v)
+		}
+	}
+	for i := range p.Steps {
+		s := &p.Steps[i]
+		for _, v := range [...]string{s.Region, s.Engine, s.Role, s.Cluster, s.FromVersion, s.ToVersion, s.EffectiveTime} {
+			intern(v)
+		}
+	}
 	return ix
 }
 
-// precompute builds every instance and step term, in parallel.
-func (ix *index) precompute(workers int) {
-	ix.instTerms = make([]*ast.Term, len(ix.p.Instances))
-	ix.stepTerms = make([]*ast.Term, len(ix.p.Steps))
-	parallel(len(ix.p.Instances), workers, func(i int) error {
-		ix.instTerms[i] = instanceTerm(&ix.p.Instances[i])
-		return nil
-	})
-	parallel(len(ix.p.Steps), workers, func(i int) error {
-		ix.stepTerms[i] = stepTerm(&ix.p.Steps[i])
-		return nil
-	})
+// str returns the interned term of v, or a new one.
+func (ix *index) str(v string) *ast.Term {
+	if t, ok := ix.strs[v]; ok {
+		return t
+	}
+	return ast.StringTerm(v)
 }
 
-func (ix *index) instTerm(i int) *ast.Term {
-	if ix.instTerms != nil {
-		return ix.instTerms[i]
+func (t *terms) instTerm(i int) *ast.Term {
+	if x, ok := t.inst[i]; ok {
+		return x
 	}
-	return instanceTerm(&ix.p.Instances[i])
+	x := t.ix.instanceTerm(&t.ix.p.Instances[i])
+	t.inst[i] = x
+	return x
 }
 
-func (ix *index) stepTerm(i int) *ast.Term {
-	if ix.stepTerms != nil {
-		return ix.stepTerms[i]
+func (t *terms) stepTerm(i int) *ast.Term {
+	if x, ok := t.step[i]; ok {
+		return x
 	}
-	return stepTerm(&ix.p.Steps[i])
+	x := t.ix.stepTerm(&t.ix.p.Steps[i])
+	t.step[i] = x
+	return x
 }
 
 // input builds the input document of step si. live, when not nil, replaces
 // the step's instance facts (apply time); at is the judged time.
-func (ix *index) input(si int, live *plans.Instance, at *ast.Term) (ast.Value, error) {
+func (t *terms) input(si int, live *plans.Instance, at *ast.Term) (ast.Value, error) {
+	ix := t.ix
 	s := &ix.p.Steps[si]
 	ii, ok := ix.inst[s.InstanceID]
 	var inst *plans.Instance
@@ -118,32 +156,32 @@ func (ix *index) input(si int, live *plans.Instance, at *ast.Term) (ast.Value, e
 			snap = &ix.p.Instances[ii]
 		}
 		m := mergeLive(snap, live)
-		inst, instT = &m, instanceTerm(&m)
+		inst, instT = &m, ix.instanceTerm(&m)
 	case ok:
-		inst, instT = &ix.p.Instances[ii], ix.instTerm(ii)
+		inst, instT = &ix.p.Instances[ii], t.instTerm(ii)
 	default:
 		return nil, fmt.Errorf("instance %s is not in the plan's instance snapshot; make the plan again with `rdsup plan`", s.InstanceID)
 	}
 
 	steps := ast.NewObjectWithCapacity(2)
-	steps.Insert(ast.StringTerm(s.InstanceID), ix.stepTerm(si))
+	steps.Insert(ast.StringTerm(s.InstanceID), t.stepTerm(si))
 
 	primary := ast.NullTerm()
 	if inst.Primary != "" {
 		if pi, ok := ix.inst[inst.Primary]; ok {
-			primary = ix.instTerm(pi)
+			primary = t.instTerm(pi)
 		}
 		if ps, ok := ix.stepOf[inst.Primary]; ok {
-			steps.Insert(ast.StringTerm(inst.Primary), ix.stepTerm(ps))
+			steps.Insert(ast.StringTerm(inst.Primary), t.stepTerm(ps))
 		}
 	}
 	reps := ix.replicas[inst.ID]
 	replicas := make([]*ast.Term, len(reps))
 	for k, ri := range reps {
-		replicas[k] = ix.instTerm(ri)
+		replicas[k] = t.instTerm(ri)
 		rid := ix.p.Instances[ri].ID
 		if rs, ok := ix.stepOf[rid]; ok {
-			steps.Insert(ast.StringTerm(rid), ix.stepTerm(rs))
+			steps.Insert(ast.StringTerm(rid), t.stepTerm(rs))
 		}
 	}
 
@@ -155,7 +193,7 @@ func (ix *index) input(si int, live *plans.Instance, at *ast.Term) (ast.Value, e
 	plan.Insert(kSteps, ast.NewTerm(steps))
 
 	return ast.NewObject(
-		ast.Item(kStep, ix.stepTerm(si)),
+		ast.Item(kStep, t.stepTerm(si)),
 		ast.Item(kInstance, instT),
 		ast.Item(kPrimary, primary),
 		ast.Item(kReplicas, ast.ArrayTerm(replicas...)),
@@ -192,23 +230,23 @@ func mergeLive(snap, live *plans.Instance) plans.Instance {
 }
 
 // instanceTerm mirrors plans.Instance's JSON encoding.
-func instanceTerm(in *plans.Instance) *ast.Term {
+func (ix *index) instanceTerm(in *plans.Instance) *ast.Term {
 	o := ast.NewObjectWithCapacity(11)
 	o.Insert(kID, ast.StringTerm(in.ID))
-	o.Insert(kRegion, ast.StringTerm(in.Region))
-	o.Insert(kEngine, ast.StringTerm(in.Engine))
-	o.Insert(kEngineVersion, ast.StringTerm(in.EngineVersion))
-	o.Insert(kTarget, ast.StringTerm(in.TargetVersion))
-	o.Insert(kRole, ast.StringTerm(in.Role))
+	o.Insert(kRegion, ix.str(in.Region))
+	o.Insert(kEngine, ix.str(in.Engine))
+	o.Insert(kEngineVersion, ix.str(in.EngineVersion))
+	o.Insert(kTarget, ix.str(in.TargetVersion))
+	o.Insert(kRole, ix.str(in.Role))
 	if in.Primary != "" {
-		o.Insert(kPrimary, ast.StringTerm(in.Primary))
+		o.Insert(kPrimary, ix.str(in.Primary))
 	}
-	o.Insert(kStatus, ast.StringTerm(in.Status))
-	o.Insert(kMaintain, ast.StringTerm(in.MaintainTime))
-	o.Insert(kEffective, ast.StringTerm(in.EffectiveTime))
+	o.Insert(kStatus, ix.str(in.Status))
+	o.Insert(kMaintain, ix.str(in.MaintainTime))
+	o.Insert(kEffective, ix.str(in.EffectiveTime))
 	tags := ast.NewObjectWithCapacity(len(in.Tags))
 	for k, v := range in.Tags {
-		tags.Insert(ast.StringTerm(k), ast.StringTerm(v))
+		tags.Insert(ix.str(k), ix.str(v))
 	}
 	o.Insert(kTags, ast.NewTerm(tags))
 	return ast.NewTerm(o)
@@ -216,17 +254,17 @@ func instanceTerm(in *plans.Instance) *ast.Term {
 
 // stepTerm mirrors plans.Step's JSON encoding without clientToken and
 // policy (the verdict being computed must not feed itself).
-func stepTerm(s *plans.Step) *ast.Term {
+func (ix *index) stepTerm(s *plans.Step) *ast.Term {
 	o := ast.NewObjectWithCapacity(11)
 	o.Insert(kID, ast.StringTerm(s.ID))
 	o.Insert(kInstanceID, ast.StringTerm(s.InstanceID))
-	o.Insert(kRegion, ast.StringTerm(s.Region))
-	o.Insert(kEngine, ast.StringTerm(s.Engine))
-	o.Insert(kRole, ast.StringTerm(s.Role))
-	o.Insert(kCluster, ast.StringTerm(s.Cluster))
-	o.Insert(kFrom, ast.StringTerm(s.FromVersion))
-	o.Insert(kTo, ast.StringTerm(s.ToVersion))
-	o.Insert(kEffective, ast.StringTerm(s.EffectiveTime))
+	o.Insert(kRegion, ix.str(s.Region))
+	o.Insert(kEngine, ix.str(s.Engine))
+	o.Insert(kRole, ix.str(s.Role))
+	o.Insert(kCluster, ix.str(s.Cluster))
+	o.Insert(kFrom, ix.str(s.FromVersion))
+	o.Insert(kTo, ix.str(s.ToVersion))
+	o.Insert(kEffective, ix.str(s.EffectiveTime))
 	deps := make([]*ast.Term, len(s.DependsOn))
 	for i, d := range s.DependsOn {
 		deps[i] = ast.StringTerm(d)
@@ -247,11 +285,12 @@ func FormatAt(at time.Time) string { return at.UTC().Truncate(time.Second).Forma
 // per step in plan order, exactly as the policies see them. It is meant for
 // debugging policies (`opa eval -I`) and for the baseline benchmarks.
 func InputJSON(p *plans.Plan, at time.Time) ([][]byte, error) {
-	ix := newIndex(p)
+	ts := newIndex(p).newTerms()
 	t := atTerm(at)
 	out := make([][]byte, len(p.Steps))
 	for i := range p.Steps {
-		v, err := ix.input(i, nil, t)
+		ts.reset()
+		v, err := ts.input(i, nil, t)
 		if err != nil {
 			return nil, fmt.Errorf("step %s: %w", p.Steps[i].ID, err)
 		}

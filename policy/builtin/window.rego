@@ -9,25 +9,29 @@
 #   cloud schedules the upgrade inside the window itself.
 package rdsup.window
 
-default tag_key := "env"
+# This policy runs for every step: the checks every step passes are inline
+# and come first (the effectiveTime test is served by OPA's rule index);
+# helper rules only run for Immediate steps on production instances.
 
-tag_key := data.rdsup.config.production.tagKey
+warn contains msg if {
+	not regex.match(`^([01][0-9]|2[0-3]):[0-5][0-9]Z-([01][0-9]|2[0-3]):[0-5][0-9]Z$`, input.instance.maintainTime)
+	data.rdsup.config.maintenanceWindow.warnIfMissing == true
+	msg := sprintf("instance %s has no valid maintenance window (maintainTime %q, expected HH:MMZ-HH:MMZ in UTC); set one so upgrades can be scheduled", [input.instance.id, object.get(input.instance, "maintainTime", "")])
+}
 
-default tag_value := "prod"
+deny contains msg if {
+	input.step.effectiveTime == "Immediate"
+	input.instance.tags[data.rdsup.config.production.tagKey] == data.rdsup.config.production.tagValue
+	data.rdsup.config.maintenanceWindow.requireForImmediateOnProduction == true
+	not inside
+	msg := sprintf("Immediate upgrade of production instance %s (%s: %s) %s; use effectiveTime: MaintainTime, or plan (--at) and apply inside the window", [input.instance.id, data.rdsup.config.production.tagKey, data.rdsup.config.production.tagValue, reason])
+}
 
-tag_value := data.rdsup.config.production.tagValue
+valid_window if regex.match(`^([01][0-9]|2[0-3]):[0-5][0-9]Z-([01][0-9]|2[0-3]):[0-5][0-9]Z$`, input.instance.maintainTime)
 
-default require_window := true
+reason := sprintf("at %sZ is outside its maintenance window %s", [at_hhmm, input.instance.maintainTime]) if valid_window
 
-require_window := data.rdsup.config.maintenanceWindow.requireForImmediateOnProduction
-
-default warn_if_missing := true
-
-warn_if_missing := data.rdsup.config.maintenanceWindow.warnIfMissing
-
-pattern := `^([01][0-9]|2[0-3]):[0-5][0-9]Z-([01][0-9]|2[0-3]):[0-5][0-9]Z$`
-
-valid_window if regex.match(pattern, input.instance.maintainTime)
+else := sprintf("needs a maintenance window, and maintainTime %q is not one (HH:MMZ-HH:MMZ)", [object.get(input.instance, "maintainTime", "")])
 
 # Window bounds and plan time as "HH:MM" (UTC): such strings order like the
 # times they name, so no parsing into numbers is needed.
@@ -56,29 +60,4 @@ inside if {
 inside if {
 	start > end
 	at_hhmm < end
-}
-
-production if input.instance.tags[tag_key] == tag_value
-
-warn contains msg if {
-	not valid_window
-	warn_if_missing
-	msg := sprintf("instance %s has no valid maintenance window (maintainTime %q, expected HH:MMZ-HH:MMZ in UTC); set one so upgrades can be scheduled", [input.instance.id, object.get(input.instance, "maintainTime", "")])
-}
-
-deny contains msg if {
-	input.step.effectiveTime == "Immediate"
-	production
-	require_window
-	valid_window
-	not inside
-	msg := sprintf("Immediate upgrade of production instance %s (%s: %s) at %sZ is outside its maintenance window %s; use effectiveTime: MaintainTime, or plan (--at) and apply inside the window", [input.instance.id, tag_key, tag_value, at_hhmm, input.instance.maintainTime])
-}
-
-deny contains msg if {
-	input.step.effectiveTime == "Immediate"
-	production
-	require_window
-	not valid_window
-	msg := sprintf("Immediate upgrade of production instance %s (%s: %s) needs a maintenance window, and maintainTime %q is not one; set maintainTime (HH:MMZ-HH:MMZ) or use effectiveTime: MaintainTime", [input.instance.id, tag_key, tag_value, object.get(input.instance, "maintainTime", "")])
 }

@@ -68,17 +68,20 @@ test_missing_window_on_production_immediate_is_denied if {
 }
 
 test_production_tag_is_configurable if {
-	cfg := {"production": {"tagKey": "tier", "tagValue": "critical"}}
-	count(window.deny) == 1 with input as doc("Immediate", {"tier": "critical"}, "18:00Z-22:00Z", "2026-01-01T03:00:00Z")
-		with data.rdsup.config as cfg
+	cfg := {"tagKey": "tier", "tagValue": "critical"}
+	msgs := window.deny with input as doc("Immediate", {"tier": "critical"}, "18:00Z-22:00Z", "2026-01-01T03:00:00Z")
+		with data.rdsup.config.production as cfg
+	count(msgs) == 1
+	some msg in msgs
+	contains(msg, "(tier: critical)")
 	count(window.deny) == 0 with input as doc("Immediate", prod, "18:00Z-22:00Z", "2026-01-01T03:00:00Z")
-		with data.rdsup.config as cfg
+		with data.rdsup.config.production as cfg
 }
 
 test_requirement_can_be_switched_off if {
-	cfg := {"maintenanceWindow": {"requireForImmediateOnProduction": false, "warnIfMissing": false}}
+	cfg := {"requireForImmediateOnProduction": false, "warnIfMissing": false}
 	count(window.deny) == 0 with input as doc("Immediate", prod, "", "2026-01-01T03:00:00Z")
-		with data.rdsup.config as cfg
+		with data.rdsup.config.maintenanceWindow as cfg
 	count(window.warn) == 0 with input as doc("Immediate", prod, "", "2026-01-01T03:00:00Z")
-		with data.rdsup.config as cfg
+		with data.rdsup.config.maintenanceWindow as cfg
 }
