@@ -25,7 +25,7 @@ func (githubRenderer) Render(w io.Writer, r *policy.Report) error {
 		if f.severity == policy.SeverityWarn {
 			cmd = "warning"
 		}
-		title := fmt.Sprintf("%s: %s (%s)", f.rule, f.instance, f.step)
+		title := f.rule + ": " + stepLabel(f.step, f.instance)
 		fmt.Fprintf(&b, "::%s %stitle=%s::%s\n", cmd, file, escapeProperty(title), escapeData(f.message))
 	}
 	fmt.Fprintf(&b, "::notice title=rdsup check::%s\n", escapeData(summary(r)))

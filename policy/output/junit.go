@@ -60,10 +60,7 @@ func (junitRenderer) Render(w io.Writer, r *policy.Report) error {
 		Cases: make([]junitCase, len(r.Steps)),
 	}
 	for i, s := range r.Steps {
-		c := junitCase{Name: s.Step, ClassName: "rdsup.plan"}
-		if s.Instance != s.Step {
-			c.Name += " (" + s.Instance + ")"
-		}
+		c := junitCase{Name: stepLabel(s.Step, s.Instance), ClassName: "rdsup.plan"}
 		if len(s.Deny) > 0 {
 			lines := make([]string, len(s.Deny))
 			for j, f := range s.Deny {

@@ -79,5 +79,20 @@ func summary(r *policy.Report) string {
 	if !r.Applicable() {
 		verdict = "plan is NOT applicable: fix the denied steps and run `rdsup plan` again"
 	}
-	return fmt.Sprintf("%d steps checked, %d denied, %d warnings: %s", len(r.Steps), r.Denied, r.Warnings, verdict)
+	return fmt.Sprintf("%s checked, %s denied, %s: %s", plural(len(r.Steps), "step"), plural(r.Denied, "step"), plural(r.Warnings, "warning"), verdict)
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}
+
+// stepLabel names a step, with its instance when the ids differ.
+func stepLabel(step, instance string) string {
+	if step == instance || instance == "" {
+		return step
+	}
+	return step + " (" + instance + ")"
 }

@@ -7,8 +7,12 @@ import (
 	"strings"
 
 	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/tw"
 	"github.com/rdsup/rdsup/policy"
 )
+
+// messageWidth is where the message column wraps.
+const messageWidth = 72
 
 // tableRenderer prints one row per finding, then the summary line. A clean
 // plan prints only the summary.
@@ -19,10 +23,15 @@ func (tableRenderer) Render(w io.Writer, r *policy.Report) error {
 	fmt.Fprintf(bw, "plan %s  policy set %s  at %s\n", short(r.PlanID), short(r.PolicyDigest), orNone(r.At))
 	fs := findings(r)
 	if len(fs) > 0 {
-		t := tablewriter.NewTable(bw)
-		t.Header("STEP", "INSTANCE", "SEVERITY", "RULE", "MESSAGE")
+		t := tablewriter.NewTable(bw,
+			tablewriter.WithHeaderAutoFormat(tw.Off),
+			tablewriter.WithHeaderAlignment(tw.AlignLeft),
+			tablewriter.WithRowAutoWrap(tw.WrapNormal),
+			tablewriter.WithColumnWidths(tw.NewMapper[int, int]().Set(3, messageWidth)),
+		)
+		t.Header("STEP", "SEVERITY", "RULE", "MESSAGE")
 		for _, f := range fs {
-			if err := t.Append(f.step, f.instance, string(f.severity), f.rule, f.message); err != nil {
+			if err := t.Append(stepLabel(f.step, f.instance), string(f.severity), f.rule, f.message); err != nil {
 				return fmt.Errorf("render table: %w", err)
 			}
 		}
