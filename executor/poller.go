@@ -27,6 +27,7 @@ type poller struct {
 	mu        sync.Mutex
 	waiters   map[string]*waiter // instance id → waiter (one step per instance)
 	kick      chan struct{}
+	stopped   chan struct{} // closed when run returns
 	lastRound time.Time
 	errStreak int
 	rounds    int
@@ -49,7 +50,7 @@ func newPoller(cloud Cloud, lim *rate.Limiter, interval time.Duration) *poller {
 	return &poller{
 		cloud: cloud, lim: lim, interval: interval,
 		coalesce: min(interval/8, 50*time.Millisecond),
-		waiters:  map[string]*waiter{}, kick: make(chan struct{}, 1),
+		waiters:  map[string]*waiter{}, kick: make(chan struct{}, 1), stopped: make(chan struct{}),
 	}
 }
 
@@ -66,6 +67,8 @@ func (p *poller) observe(ctx context.Context, id, region string, fresh bool) (rd
 	select {
 	case o := <-w.ch:
 		return o.inst, o.err
+	case <-p.stopped:
+		return rdsapi.Instance{}, context.Canceled
 	case <-ctx.Done():
 		p.mu.Lock()
 		if p.waiters[id] == w {
@@ -78,6 +81,7 @@ func (p *poller) observe(ctx context.Context, id, region string, fresh bool) (rd
 
 // run serves rounds until ctx is done.
 func (p *poller) run(ctx context.Context) {
+	defer close(p.stopped)
 	for {
 		due, ok := p.nextRound()
 		if !ok {

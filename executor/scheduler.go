@@ -98,6 +98,8 @@ func (r *runner) run(ctx context.Context) (*Result, error) {
 	res := &Result{Started: time.Now()}
 	hard, hardCancel := context.WithCancel(context.WithoutCancel(ctx))
 	defer hardCancel()
+	soft, softCancel := context.WithCancel(ctx) // workers wait on this; cancelled with ctx or on abort
+	defer softCancel()
 	var pollWG sync.WaitGroup
 	pollWG.Add(1)
 	go func() { defer pollWG.Done(); r.poll.run(hard) }()
@@ -135,7 +137,7 @@ func (r *runner) run(ctx context.Context) (*Result, error) {
 			workers.Add(1)
 			go func() {
 				defer workers.Done()
-				results <- r.work(ctx, hard, n)
+				results <- r.work(soft, hard, n)
 			}()
 		}
 		if inflight == 0 && (stopping || ready.Len() == 0 && len(windowed) == 0) {
@@ -161,6 +163,7 @@ func (r *runner) run(ctx context.Context) (*Result, error) {
 					fatal = o.fatal
 				}
 				stopping = true
+				softCancel()
 				hardCancel()
 				o.state = StateNotStarted
 			}
