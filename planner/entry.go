@@ -2,114 +2,123 @@ package planner
 
 import (
 	"strings"
-
-	"gopkg.in/yaml.v3"
 )
 
-// fields are the inventory's field names; other tools rely on them.
-var fields = []string{"id", "region", "engine", "engineVersion", "targetVersion", "role", "primary", "status", "maintainTime", "effectiveTime", "tags"}
+// Field indexes; fields holds their names, which other tools rely on.
+const (
+	fID = iota
+	fRegion
+	fEngine
+	fEngineVersion
+	fTargetVersion
+	fRole
+	fPrimary
+	fStatus
+	fMaintainTime
+	fEffectiveTime
+	fTags
+	nFields
+)
+
+var fields = [nFields]string{"id", "region", "engine", "engineVersion", "targetVersion", "role", "primary", "status", "maintainTime", "effectiveTime", "tags"}
 
 // entry is one instance (or the defaults) as written, with the line of each
 // field so validation can point at it.
 type entry struct {
 	line  int
-	vals  map[string]string
-	lines map[string]int
+	vals  [nFields]string
+	lines [nFields]int // 0: not given
 	tags  map[string]string
 }
 
-func (e *entry) get(f string) string { return e.vals[f] }
-
-func (e *entry) lineOf(f string) int {
-	if l, ok := e.lines[f]; ok {
-		return l
+func (e *entry) lineOf(f int) int {
+	if e.lines[f] > 0 {
+		return e.lines[f]
 	}
 	return e.line
 }
 
 // readEntry reads a mapping of instance fields, reporting unknown fields,
 // wrong shapes and repeated keys.
-func readEntry(p *problems, n *yaml.Node, isDefaults bool) entry {
-	e := entry{line: n.Line, vals: map[string]string{}, lines: map[string]int{}}
+func readEntry(p *problems, v *rawValue, isDefaults bool) entry {
+	e := entry{line: v.line}
 	what := "an instance"
 	if isDefaults {
 		what = "defaults"
 	}
-	if n.Kind != yaml.MappingNode {
-		if !(isDefaults && n.Tag == "!!null") {
-			p.add(n.Line, "", "each entry is a mapping such as `- id: rm-x` followed by its fields", "%s must be a mapping, found %s", what, kindName(n))
+	if v.kind != kindMapping {
+		if !(isDefaults && v.kind == kindNull) {
+			p.add(v.line, "", "each entry is a mapping such as `- id: rm-x` followed by its fields", "%s must be a mapping, found %s", what, v.describe())
 		}
 		return e
 	}
 	id := ""
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if k, v := n.Content[i], n.Content[i+1]; k.Value == "id" && v.Kind == yaml.ScalarNode {
-			id = v.Value
+	for _, kv := range v.pairs {
+		if kv.key == "id" && kv.v.kind == kindScalar {
+			id = kv.v.val
 		}
 	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := n.Content[i], n.Content[i+1]
-		name := k.Value
-		if !known(name) || (isDefaults && name == "id") {
-			hint := "known fields: " + strings.Join(fields, ", ")
-			if s := suggest(name, fields); s != "" {
+	for i := range v.pairs {
+		kv := &v.pairs[i]
+		f := fieldIndex(kv.key)
+		if f < 0 || (isDefaults && f == fID) {
+			hint := "known fields: " + strings.Join(fields[:], ", ")
+			if s := suggest(kv.key, fields[:]); s != "" {
 				hint = s[2:]
 			}
-			if isDefaults && name == "id" {
+			if isDefaults && f == fID {
 				hint = "ids are per instance; move it into an entry under `instances:`"
 			}
-			p.add(k.Line, id, hint, "unknown field %q in %s", name, what)
+			p.add(kv.line, id, hint, "unknown field %q in %s", kv.key, what)
 			continue
 		}
-		if _, dup := e.lines[name]; dup {
-			p.add(k.Line, id, "keep one", "field %q is given twice", name)
+		if e.lines[f] > 0 {
+			p.add(kv.line, id, "keep one", "field %q is given twice", kv.key)
 			continue
 		}
-		e.lines[name] = k.Line
-		if name == "tags" {
-			e.tags = readTags(p, v, id)
+		e.lines[f] = kv.line
+		if f == fTags {
+			e.tags = readTags(p, &kv.v, id)
 			continue
 		}
-		if v.Kind != yaml.ScalarNode || v.Tag == "!!null" {
-			p.add(v.Line, id, "write a single value, quoted if it looks like a number (\"5.6\")", "field %q must be a plain value, found %s", name, kindName(v))
+		if kv.v.kind != kindScalar {
+			p.add(kv.v.line, id, "write a single value, quoted if it looks like a number (\"5.6\")", "field %q must be a plain value, found %s", kv.key, kv.v.describe())
 			continue
 		}
-		e.vals[name] = v.Value
+		e.vals[f] = kv.v.val
 	}
 	return e
 }
 
-func readTags(p *problems, v *yaml.Node, id string) map[string]string {
-	tags := map[string]string{}
-	if v.Kind != yaml.MappingNode {
-		if v.Tag != "!!null" {
-			p.add(v.Line, id, "write tags as a mapping, e.g. `tags: {env: prod, team: payments}`", "tags must be a mapping, found %s", kindName(v))
+func readTags(p *problems, v *rawValue, id string) map[string]string {
+	tags := make(map[string]string, len(v.pairs))
+	if v.kind != kindMapping {
+		if v.kind != kindNull {
+			p.add(v.line, id, "write tags as a mapping, e.g. `tags: {env: prod, team: payments}`", "tags must be a mapping, found %s", v.describe())
 		}
 		return tags
 	}
-	for i := 0; i+1 < len(v.Content); i += 2 {
-		tk, tv := v.Content[i], v.Content[i+1]
-		if tv.Kind != yaml.ScalarNode {
-			p.add(tv.Line, id, "tag values are plain strings", "tag %q must be a plain value, found %s", tk.Value, kindName(tv))
+	for _, kv := range v.pairs {
+		if kv.v.kind != kindScalar {
+			p.add(kv.v.line, id, "tag values are plain strings", "tag %q must be a plain value, found %s", kv.key, kv.v.describe())
 			continue
 		}
-		tags[tk.Value] = tv.Value
+		tags[kv.key] = kv.v.val
 	}
 	return tags
 }
 
-// applyDefaults fills fields the entry does not set from the defaults.
+// applyDefaults fills fields the entry does not give from the defaults.
 func (e *entry) applyDefaults(d *entry) {
-	for f, v := range d.vals {
-		if _, ok := e.vals[f]; !ok {
-			if _, seen := e.lines[f]; !seen {
-				e.vals[f] = v
-			}
+	for f := range nFields {
+		if e.lines[f] == 0 && d.lines[f] > 0 {
+			e.vals[f] = d.vals[f]
 		}
 	}
-	if e.tags == nil && d.tags != nil {
+	switch {
+	case e.tags == nil:
 		e.tags = d.tags
-	} else if e.tags != nil && d.tags != nil {
+	case d.tags != nil:
 		merged := make(map[string]string, len(d.tags)+len(e.tags))
 		for k, v := range d.tags {
 			merged[k] = v
@@ -121,13 +130,13 @@ func (e *entry) applyDefaults(d *entry) {
 	}
 }
 
-func known(name string) bool {
-	for _, f := range fields {
+func fieldIndex(name string) int {
+	for i, f := range fields {
 		if f == name {
-			return true
+			return i
 		}
 	}
-	return false
+	return -1
 }
 
 // suggest returns "; did you mean X?" for the closest known name, or "".

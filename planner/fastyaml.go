@@ -3,28 +3,27 @@ package planner
 import (
 	"bytes"
 	"strings"
-
-	"gopkg.in/yaml.v3"
 )
 
-// fastParse builds the yaml.Node tree of an inventory written in the plain
-// block style rdsup documents (and tools generate): top-level `defaults:` and
-// `instances:`, `key: scalar` lines, `- key: scalar` list items and tags as a
-// flow `{k: v}` or a nested block. It is about ten times faster than the
-// general YAML parser on large fleets. For anything else — anchors, multi-line
-// strings, escapes, odd indentation — it returns nil and the caller parses
-// with yaml.v3, so both paths accept and report exactly the same documents.
-func fastParse(data []byte) *yaml.Node {
+// fastParse reads an inventory written in the plain block style rdsup
+// documents (and tools generate): top-level `defaults:` and `instances:`,
+// `key: scalar` lines, `- key: scalar` list items and tags as a flow
+// `{k: v}` or a nested block. It is many times faster and smaller than a
+// general YAML node tree on large fleets. For anything else — anchors,
+// multi-line strings, escapes, odd indentation, unknown top-level keys — it
+// returns ok=false and the caller parses with yaml.v3; both paths yield the
+// same raw values, so they accept and report exactly the same documents.
+func fastParse(data []byte) (defaults rawValue, items []rawValue, ok bool) {
 	f := fastParser{}
-	doc := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: 1, Column: 1}
-	var cur *yaml.Node // the mapping receiving key: value lines
-	var curIndent int  // indentation of keys in cur
-	var tags *yaml.Node
+	defaults = rawValue{kind: kindNull, desc: "nothing"}
+	items = make([]rawValue, 0, bytes.Count(data, []byte("\n- "))+bytes.Count(data, []byte("\n  - ")))
+	var cur *rawValue // the mapping receiving key: value lines
+	curIndent := -1   // indentation of keys in cur
+	var tags *rawValue
 	tagsIndent := -1
 	itemIndent := -1
-	var items *yaml.Node
+	inItems, sawItems := false, false
 	line := 0
-	first := true
 	for len(data) > 0 {
 		line++
 		var raw []byte
@@ -34,7 +33,7 @@ func fastParse(data []byte) *yaml.Node {
 			raw, data = data, nil
 		}
 		if bytes.IndexByte(raw, '\t') >= 0 || bytes.IndexByte(raw, '\r') >= 0 {
-			return nil
+			return defaults, nil, false
 		}
 		indent := 0
 		for indent < len(raw) && raw[indent] == ' ' {
@@ -44,17 +43,13 @@ func fastParse(data []byte) *yaml.Node {
 		if len(text) == 0 || text[0] == '#' {
 			continue
 		}
-		if first {
-			first = false
-			doc.Line = line
-		}
 		if text[0] == '-' && len(text) >= 2 && text[1] == ' ' { // a list item
-			if items == nil || (itemIndent >= 0 && indent != itemIndent) {
-				return nil
+			if !inItems || (itemIndent >= 0 && indent != itemIndent) {
+				return defaults, nil, false
 			}
 			itemIndent = indent
-			cur = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: line, Column: indent + 1}
-			items.Content = append(items.Content, cur)
+			items = append(items, rawValue{kind: kindMapping, line: line, desc: "a mapping", pairs: make([]rawPair, 0, 8)})
+			cur = &items[len(items)-1]
 			indent += 2
 			for indent < len(raw) && raw[indent] == ' ' {
 				indent++
@@ -63,61 +58,63 @@ func fastParse(data []byte) *yaml.Node {
 			tags, tagsIndent = nil, -1
 			text = raw[indent:]
 			if len(text) == 0 || text[0] == '#' || text[0] == '-' {
-				return nil
+				return defaults, nil, false
 			}
 		}
 		key, rest, ok := f.key(text)
 		if !ok {
-			return nil
+			return defaults, nil, false
 		}
-		keyNode := &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: key, Line: line, Column: indent + 1}
 		switch {
 		case indent == 0: // top level
 			if len(rest) != 0 {
-				return nil
+				return defaults, nil, false
 			}
-			val := &yaml.Node{Line: line, Column: len(key) + 3}
 			switch key {
 			case "defaults":
-				val.Kind, val.Tag = yaml.MappingNode, "!!map"
-				cur, curIndent, tags, tagsIndent = val, -1, nil, -1
+				if inItems || defaults.kind != kindNull {
+					return defaults, nil, false
+				}
+				defaults = rawValue{kind: kindMapping, line: line, desc: "a mapping"}
+				cur, curIndent, tags, tagsIndent = &defaults, -1, nil, -1
 			case "instances":
-				val.Kind, val.Tag = yaml.SequenceNode, "!!seq"
-				items, cur = val, nil
+				if sawItems {
+					return defaults, nil, false
+				}
+				inItems, sawItems, cur = true, true, nil
 			default:
-				return nil
+				return defaults, nil, false
 			}
-			doc.Content = append(doc.Content, keyNode, val)
 		case tags != nil && indent > curIndent && (tagsIndent < 0 || indent == tagsIndent): // a block tag
-			v, ok := f.scalar(rest, line, indent)
-			if !ok || len(rest) == 0 {
-				return nil
+			v, ok := f.scalar(rest, line)
+			if !ok {
+				return defaults, nil, false
 			}
 			tagsIndent = indent
-			tags.Content = append(tags.Content, keyNode, v)
+			tags.pairs = append(tags.pairs, rawPair{key: key, line: line, v: v})
 		case cur != nil && (curIndent < 0 || indent == curIndent):
 			curIndent = indent
 			tags = nil
-			var v *yaml.Node
+			var v rawValue
 			if key == "tags" {
-				if v, ok = f.tagsValue(rest, line, indent); !ok {
-					return nil
+				if v, ok = f.tagsValue(rest, line); !ok {
+					return defaults, nil, false
 				}
-				if v.Kind == yaml.MappingNode && len(rest) == 0 {
-					tags, tagsIndent = v, -1
-				}
-			} else if v, ok = f.scalar(rest, line, indent); !ok || len(rest) == 0 {
-				return nil
+			} else if v, ok = f.scalar(rest, line); !ok {
+				return defaults, nil, false
 			}
-			cur.Content = append(cur.Content, keyNode, v)
+			cur.pairs = append(cur.pairs, rawPair{key: key, line: line, v: v})
+			if key == "tags" && len(rest) == 0 {
+				tags, tagsIndent = &cur.pairs[len(cur.pairs)-1].v, -1
+			}
 		default:
-			return nil
+			return defaults, nil, false
 		}
 	}
-	if len(doc.Content) == 0 {
-		return nil
+	if len(items) == 0 {
+		return defaults, nil, false
 	}
-	return &yaml.Node{Kind: yaml.DocumentNode, Line: doc.Line, Column: 1, Content: []*yaml.Node{doc}}
+	return defaults, items, true
 }
 
 type fastParser struct{}
@@ -146,22 +143,22 @@ func (fastParser) key(text []byte) (string, []byte, bool) {
 
 // scalar reads one plain or quoted scalar filling the rest of the line
 // (a trailing comment allowed).
-func (fastParser) scalar(rest []byte, line, col int) (*yaml.Node, bool) {
+func (fastParser) scalar(rest []byte, line int) (rawValue, bool) {
 	v, tail, ok := scalarPrefix(rest)
 	if !ok || !endOfLine(tail) {
-		return nil, false
+		return rawValue{}, false
 	}
-	return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: v, Line: line, Column: col}, true
+	return rawValue{kind: kindScalar, val: v, line: line}, true
 }
 
 // tagsValue reads `{k: v, ...}` or an empty value opening a block mapping.
-func (f fastParser) tagsValue(rest []byte, line, col int) (*yaml.Node, bool) {
-	m := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: line, Column: col}
+func (f fastParser) tagsValue(rest []byte, line int) (rawValue, bool) {
+	m := rawValue{kind: kindMapping, line: line, desc: "a mapping"}
 	if len(rest) == 0 {
 		return m, true
 	}
 	if rest[0] != '{' {
-		return nil, false
+		return m, false
 	}
 	rest = bytes.TrimLeft(rest[1:], " ")
 	for {
@@ -170,15 +167,13 @@ func (f fastParser) tagsValue(rest []byte, line, col int) (*yaml.Node, bool) {
 		}
 		k, tail, ok := scalarPrefix(rest)
 		if !ok || len(tail) < 2 || tail[0] != ':' || tail[1] != ' ' {
-			return nil, false
+			return m, false
 		}
 		v, tail, ok := scalarPrefix(bytes.TrimLeft(tail[1:], " "))
 		if !ok {
-			return nil, false
+			return m, false
 		}
-		m.Content = append(m.Content,
-			&yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: k, Line: line, Column: col},
-			&yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: v, Line: line, Column: col})
+		m.pairs = append(m.pairs, rawPair{key: k, line: line, v: rawValue{kind: kindScalar, val: v, line: line}})
 		tail = bytes.TrimLeft(tail, " ")
 		switch {
 		case len(tail) > 0 && tail[0] == ',':
@@ -186,7 +181,7 @@ func (f fastParser) tagsValue(rest []byte, line, col int) (*yaml.Node, bool) {
 		case len(tail) > 0 && tail[0] == '}':
 			rest = tail
 		default:
-			return nil, false
+			return m, false
 		}
 	}
 }
@@ -215,9 +210,11 @@ func scalarPrefix(b []byte) (string, []byte, bool) {
 		return "", nil, false
 	}
 	v := string(b[:n])
-	switch strings.ToLower(v) {
-	case "null", "~", "true", "false", "yes", "no", "on", "off":
-		return "", nil, false // let yaml.v3 decide what these mean
+	if n <= 5 && strings.Contains("nNtTfFyYoO", v[:1]) {
+		switch strings.ToLower(v) {
+		case "null", "true", "false", "yes", "no", "on", "off", "y", "n":
+			return "", nil, false // let yaml.v3 decide what these mean
+		}
 	}
 	return v, b[n:], true
 }

@@ -22,6 +22,10 @@ func TestFastPathAgrees(t *testing.T) {
 		"dup-key":       []byte("instances:\n  - id: rm-a\n    role: primary\n    role: readonly\n"),
 		"block-scalar":  []byte("instances:\n  - id: rm-a\n    role: |\n      primary\n"),
 		"anchor":        []byte("defaults: &d\n  region: x\ninstances:\n  - id: rm-a\n"),
+		"empty-role":    []byte("instances:\n  - id: rm-a\n    role: \"\"\n    tags:\n    status: Running\n"),
+		"two-defaults":  []byte("defaults:\n  region: a\ndefaults:\n  region: b\ninstances:\n  - id: rm-a\n"),
+		"late-defaults": []byte("instances:\n  - id: rm-a\ndefaults:\n  region: b\n"),
+		"tags-deeper":   []byte("instances:\n  - id: rm-a\n    tags:\n      env: prod\n      team: x\n    role: primary\n"),
 	}
 	for _, f := range append(files, bad...) {
 		b, err := os.ReadFile(f)
@@ -45,10 +49,10 @@ func TestFastPathAgrees(t *testing.T) {
 			}
 		})
 	}
-	if fastParse(fleetgen.YAML(50, 1)) == nil {
+	if _, _, ok := fastParse(fleetgen.YAML(50, 1)); !ok {
 		t.Error("the fast path refused a generated fleet")
 	}
-	if fastParse(inputs["../testdata/fleet.yaml"]) == nil {
+	if _, _, ok := fastParse(inputs["../testdata/fleet.yaml"]); !ok {
 		t.Error("the fast path refused the example fleet")
 	}
 }

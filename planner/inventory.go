@@ -37,93 +37,82 @@ func Parse(name string, data []byte) (*Inventory, error) {
 	inv := &Inventory{Path: name, Digest: "sha256:" + hex.EncodeToString(sum[:]), Lines: map[string]int{}}
 	p := &problems{file: name}
 
-	root, err := parseYAML(data)
-	if err != nil {
-		line, msg := yamlError(err)
-		p.add(line, "", "the inventory must be a YAML document; fix the syntax at or just before that line", "not valid YAML: %s", msg)
+	defaults, items := readDoc(p, data)
+	if items == nil {
 		return nil, p.err()
 	}
-	if len(root.Content) == 0 {
-		p.add(0, "", "list instances under `instances:`", "the inventory is empty")
-		return nil, p.err()
-	}
-	doc := root.Content[0]
-	if doc.Kind != yaml.MappingNode {
-		p.add(doc.Line, "", "the document must be a mapping with `defaults:` and `instances:`", "expected a mapping at the top level, found %s", kindName(doc))
-		return nil, p.err()
-	}
-
-	var defaults entry
-	var items *yaml.Node
-	for i := 0; i+1 < len(doc.Content); i += 2 {
-		k, v := doc.Content[i], doc.Content[i+1]
-		switch k.Value {
-		case "defaults":
-			defaults = readEntry(p, v, true)
-		case "instances":
-			items = v
-		default:
-			p.add(k.Line, "", "the top level has only `defaults` and `instances`"+suggest(k.Value, []string{"defaults", "instances"}), "unknown top-level field %q", k.Value)
-		}
-	}
-	if items == nil || (items.Kind == yaml.SequenceNode && len(items.Content) == 0) || (items.Kind == yaml.ScalarNode && items.Tag == "!!null") {
-		p.add(doc.Line, "", "list at least one instance under `instances:`", "the inventory has no instances")
-		return nil, p.err()
-	}
-	if items.Kind != yaml.SequenceNode {
-		p.add(items.Line, "", "`instances:` is a list of entries, each starting with `- id:`", "instances must be a list, found %s", kindName(items))
-		return nil, p.err()
-	}
-
-	entries := make([]entry, 0, len(items.Content))
-	for _, n := range items.Content {
-		e := readEntry(p, n, false)
-		e.applyDefaults(&defaults)
+	def := readEntry(p, &defaults, true)
+	entries := make([]entry, 0, len(items))
+	for i := range items {
+		e := readEntry(p, &items[i], false)
+		e.applyDefaults(&def)
 		entries = append(entries, e)
 	}
 	inv.Instances = validate(p, entries, inv.Lines)
 	if err := p.err(); err != nil {
 		return nil, err
 	}
-	slices.SortFunc(inv.Instances, func(a, b plans.Instance) int { return strings.Compare(a.ID, b.ID) })
+	sortByID(inv.Instances)
 	return inv, nil
 }
 
 // fastYAML enables fastParse; tests turn it off to compare both paths.
 var fastYAML = true
 
-// parseYAML parses the document into nodes, with the fast path when the
-// document allows it.
-func parseYAML(data []byte) (*yaml.Node, error) {
+// readDoc reads the top level of the inventory: the defaults (a null value
+// when absent) and the instance entries. It returns nil items, with the
+// problem reported, when there is nothing to validate.
+func readDoc(p *problems, data []byte) (defaults rawValue, items []rawValue) {
 	if fastYAML {
-		if n := fastParse(data); n != nil {
-			return n, nil
+		if d, it, ok := fastParse(data); ok {
+			return d, it
 		}
 	}
+	defaults = rawValue{kind: kindNull, desc: "nothing"}
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {
-		return nil, err
+		line, msg := yamlError(err)
+		p.add(line, "", "the inventory must be a YAML document; fix the syntax at or just before that line", "not valid YAML: %s", msg)
+		return defaults, nil
 	}
-	return &root, nil
+	if len(root.Content) == 0 {
+		p.add(0, "", "list instances under `instances:`", "the inventory is empty")
+		return defaults, nil
+	}
+	doc := root.Content[0]
+	if doc.Kind != yaml.MappingNode {
+		p.add(doc.Line, "", "the document must be a mapping with `defaults:` and `instances:`", "expected a mapping at the top level, found %s", kindName(doc))
+		return defaults, nil
+	}
+	var list *yaml.Node
+	for i := 0; i+1 < len(doc.Content); i += 2 {
+		k, v := doc.Content[i], doc.Content[i+1]
+		switch k.Value {
+		case "defaults":
+			defaults = fromNode(v, 2)
+		case "instances":
+			list = v
+		default:
+			p.add(k.Line, "", "the top level has only `defaults` and `instances`"+suggest(k.Value, []string{"defaults", "instances"}), "unknown top-level field %q", k.Value)
+		}
+	}
+	if list == nil || (list.Kind == yaml.SequenceNode && len(list.Content) == 0) || (list.Kind == yaml.ScalarNode && list.Tag == "!!null") {
+		p.add(doc.Line, "", "list at least one instance under `instances:`", "the inventory has no instances")
+		return defaults, nil
+	}
+	if list.Kind != yaml.SequenceNode {
+		p.add(list.Line, "", "`instances:` is a list of entries, each starting with `- id:`", "instances must be a list, found %s", kindName(list))
+		return defaults, nil
+	}
+	items = make([]rawValue, len(list.Content))
+	for i, n := range list.Content {
+		items[i] = fromNode(n, 2)
+	}
+	return defaults, items
 }
 
 // BaseName is the inventory's file name without directories, as recorded in plans.
 func (inv *Inventory) BaseName() string { return filepath.Base(inv.Path) }
-
-func kindName(n *yaml.Node) string {
-	switch n.Kind {
-	case yaml.MappingNode:
-		return "a mapping"
-	case yaml.SequenceNode:
-		return "a list"
-	case yaml.ScalarNode:
-		if n.Tag == "!!null" {
-			return "nothing"
-		}
-		return fmt.Sprintf("the value %q", n.Value)
-	}
-	return "an alias or document"
-}
 
 // yamlError splits a yaml.v3 error ("yaml: line 3: found ...") into the
 // line and the message.
@@ -134,4 +123,18 @@ func yamlError(err error) (int, string) {
 		_, msg, _ = strings.Cut(msg, ": ")
 	}
 	return line, msg
+}
+
+// sortByID sorts instances by id, moving each struct once.
+func sortByID(insts []plans.Instance) {
+	order := make([]int32, len(insts))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortFunc(order, func(a, b int32) int { return strings.Compare(insts[a].ID, insts[b].ID) })
+	sorted := make([]plans.Instance, len(insts))
+	for i, j := range order {
+		sorted[i] = insts[j]
+	}
+	copy(insts, sorted)
 }

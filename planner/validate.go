@@ -1,30 +1,40 @@
 package planner
 
 import (
-	"regexp"
 	"strings"
 
 	"github.com/rdsup/rdsup/plans"
 )
 
-// idPattern follows RDS instance id rules: letters, digits and '-',
+// validID follows RDS instance id rules: letters, digits and '-',
 // starting with a letter or digit, at most 64 characters.
-var idPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9-]{0,63}$`)
+func validID(id string) bool {
+	if len(id) == 0 || len(id) > 64 || id[0] == '-' {
+		return false
+	}
+	for i := 0; i < len(id); i++ {
+		c := id[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-') {
+			return false
+		}
+	}
+	return true
+}
 
-var required = []string{"region", "engine", "engineVersion", "targetVersion", "role", "status"}
+var required = []int{fRegion, fEngine, fEngineVersion, fTargetVersion, fRole, fStatus}
 
 // validate turns entries into instances, reporting every problem.
 func validate(p *problems, entries []entry, lines map[string]int) []plans.Instance {
 	out := make([]plans.Instance, 0, len(entries))
 	byID := make(map[string]int, len(entries))
 	for _, e := range entries {
-		id := e.get("id")
+		id := e.vals[fID]
 		switch {
 		case id == "":
 			p.add(e.line, "", "every instance needs `id:`, its RDS instance id (e.g. rm-bp1abc)", "an instance has no id")
 			continue
-		case !idPattern.MatchString(id):
-			p.add(e.lineOf("id"), id, "RDS ids are 1-64 letters, digits and '-', starting with a letter or digit", "malformed instance id %q", id)
+		case !validID(id):
+			p.add(e.lineOf(fID), id, "RDS ids are 1-64 letters, digits and '-', starting with a letter or digit", "malformed instance id %q", id)
 			continue
 		}
 		if first, dup := lines[id]; dup {
@@ -33,10 +43,10 @@ func validate(p *problems, entries []entry, lines map[string]int) []plans.Instan
 		}
 		lines[id] = e.line
 		inst := plans.Instance{
-			ID: id, Region: e.get("region"), Engine: e.get("engine"),
-			EngineVersion: e.get("engineVersion"), TargetVersion: e.get("targetVersion"),
-			Role: e.get("role"), Primary: e.get("primary"), Status: e.get("status"),
-			MaintainTime: e.get("maintainTime"), EffectiveTime: e.get("effectiveTime"),
+			ID: id, Region: e.vals[fRegion], Engine: e.vals[fEngine],
+			EngineVersion: e.vals[fEngineVersion], TargetVersion: e.vals[fTargetVersion],
+			Role: e.vals[fRole], Primary: e.vals[fPrimary], Status: e.vals[fStatus],
+			MaintainTime: e.vals[fMaintainTime], EffectiveTime: e.vals[fEffectiveTime],
 			Tags: e.tags,
 		}
 		if inst.Tags == nil {
@@ -55,27 +65,31 @@ func validate(p *problems, entries []entry, lines map[string]int) []plans.Instan
 
 func checkFields(p *problems, e *entry, inst *plans.Instance) {
 	for _, f := range required {
-		if _, given := e.lines[f]; e.get(f) == "" && !given {
-			p.add(e.line, inst.ID, "set it on the instance or under `defaults:`", "missing field %q", f)
+		if e.vals[f] == "" && e.lines[f] == 0 {
+			p.add(e.line, inst.ID, "set it on the instance or under `defaults:`", "missing field %q", fields[f])
 		}
 	}
 	switch inst.Role {
-	case "", plans.RolePrimary, plans.RoleReadOnly, plans.RoleDisasterRecovery:
+	case "":
+		if e.lines[fRole] > 0 {
+			p.add(e.lineOf(fRole), inst.ID, "use primary, readonly or disaster-recovery", "empty role")
+		}
+	case plans.RolePrimary, plans.RoleReadOnly, plans.RoleDisasterRecovery:
 	default:
-		p.add(e.lineOf("role"), inst.ID, "use primary, readonly or disaster-recovery"+suggest(inst.Role, []string{plans.RolePrimary, plans.RoleReadOnly, plans.RoleDisasterRecovery}), "unknown role %q", inst.Role)
+		p.add(e.lineOf(fRole), inst.ID, "use primary, readonly or disaster-recovery"+suggest(inst.Role, []string{plans.RolePrimary, plans.RoleReadOnly, plans.RoleDisasterRecovery}), "unknown role %q", inst.Role)
 	}
 	switch inst.EffectiveTime {
 	case plans.EffectiveImmediate, plans.EffectiveMaintenance:
 	default:
-		p.add(e.lineOf("effectiveTime"), inst.ID, "use Immediate or MaintainTime", "unknown effectiveTime %q", inst.EffectiveTime)
+		p.add(e.lineOf(fEffectiveTime), inst.ID, "use Immediate or MaintainTime", "unknown effectiveTime %q", inst.EffectiveTime)
 	}
 	if inst.MaintainTime != "" {
 		if _, _, err := plans.ParseWindow(inst.MaintainTime); err != nil {
-			p.add(e.lineOf("maintainTime"), inst.ID, `write it as "HH:MMZ-HH:MMZ" in UTC, e.g. "02:00Z-06:00Z"; it may cross midnight`, "malformed maintainTime %q: %v", inst.MaintainTime, err)
+			p.add(e.lineOf(fMaintainTime), inst.ID, `write it as "HH:MMZ-HH:MMZ" in UTC, e.g. "02:00Z-06:00Z"; it may cross midnight`, "malformed maintainTime %q: %v", inst.MaintainTime, err)
 		}
 	}
 	if inst.Role == plans.RolePrimary && inst.Primary != "" {
-		p.add(e.lineOf("primary"), inst.ID, "only readonly and disaster-recovery instances name a primary; remove `primary:` or change the role", "a primary names a primary (%s)", inst.Primary)
+		p.add(e.lineOf(fPrimary), inst.ID, "only readonly and disaster-recovery instances name a primary; remove `primary:` or change the role", "a primary names a primary (%s)", inst.Primary)
 	}
 	if (inst.Role == plans.RoleReadOnly || inst.Role == plans.RoleDisasterRecovery) && inst.Primary == "" {
 		p.add(e.line, inst.ID, "set `primary:` to the id of the instance it replicates from", "a %s instance names no primary", inst.Role)
