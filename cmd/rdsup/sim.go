@@ -73,7 +73,7 @@ a failing run can be replayed.`,
 	f.StringSliceVar(&o.paths, "upgrade-path", nil, "supported upgrade ENGINE:FROM:TO, repeatable (default MySQL 5.5→5.6→5.7→8.0)")
 	f.BoolVarP(&o.verbose, "verbose", "v", false, "log every call to stderr")
 	f.Float64Var(&o.faults.ThrottleRate, "throttle-rate", 0, "probability of Throttling.User per call")
-	f.Float64Var(&o.faults.ThrottleQPS, "throttle-qps", 0, "refuse calls above this rate with Throttling.User (0: no limit)")
+	f.Float64Var(&o.faults.ThrottleQPS, "throttle-qps", 0, "refuse calls above this many per second of simulator time with Throttling.User (0: no limit)")
 	f.Float64Var(&o.faults.ServerErrorRate, "error-rate", 0, "probability of ServiceUnavailable/InternalError per call")
 	f.DurationVar(&o.faults.Latency, "latency", 0, "latency added to every call")
 	f.Float64Var(&o.faults.DropResponseRate, "drop-rate", 0, "probability that a call is carried out and its response dropped")
