@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"time"
 )
 
 // ErrModified is returned when a plan's content no longer matches its id.
@@ -78,21 +77,14 @@ func short(id string) string {
 	return id
 }
 
-// digest hashes the canonical encoding of p without id, createdAt and tokens.
+// digest hashes the compact canonical encoding of p without id, createdAt
+// and client tokens.
 func digest(p *Plan) (string, error) {
-	c := *p
-	c.ID = ""
-	c.CreatedAt = time.Time{}
-	c.Steps = make([]Step, len(p.Steps))
-	copy(c.Steps, p.Steps)
-	for i := range c.Steps {
-		c.Steps[i].ClientToken = ""
-	}
-	b, err := json.Marshal(&c)
-	if err != nil {
+	e := encoder{digest: true, b: make([]byte, 0, sizeHint(p))}
+	if err := e.plan(p); err != nil {
 		return "", fmt.Errorf("encode plan: %w", err)
 	}
-	sum := sha256.Sum256(b)
+	sum := sha256.Sum256(e.b)
 	return hex.EncodeToString(sum[:]), nil
 }
 
@@ -131,14 +123,11 @@ func normalize(p *Plan) {
 // map keys, two-space indent, trailing newline.
 func Encode(p *Plan) ([]byte, error) {
 	normalize(p)
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(p); err != nil {
+	e := encoder{pretty: true, b: make([]byte, 0, sizeHint(p))}
+	if err := e.plan(p); err != nil {
 		return nil, fmt.Errorf("encode plan: %w", err)
 	}
-	return buf.Bytes(), nil
+	return append(e.b, '\n'), nil
 }
 
 // Decode parses and verifies a plan. name is used in error messages.
@@ -224,3 +213,6 @@ func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
 	}
 	return nil
 }
+
+// sizeHint estimates the encoded size of p, so the buffer grows rarely.
+func sizeHint(p *Plan) int { return 4096 + 1100*len(p.Steps) + 450*len(p.Instances) }
