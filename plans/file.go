@@ -132,24 +132,25 @@ func Encode(p *Plan) ([]byte, error) {
 
 // Decode parses and verifies a plan. name is used in error messages.
 func Decode(name string, data []byte) (*Plan, error) {
-	var head struct {
-		FormatVersion *int `json:"formatVersion"`
-	}
-	if err := json.Unmarshal(data, &head); err != nil {
-		return nil, fmt.Errorf("read plan %s: not a plan file (%v); give the file `rdsup plan -o` wrote", name, err)
-	}
-	if head.FormatVersion == nil {
-		return nil, fmt.Errorf("read plan %s: no formatVersion; give the file `rdsup plan -o` wrote", name)
-	}
+	var p Plan
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
-	var p Plan
-	if *head.FormatVersion == FormatVersion {
-		if err := dec.Decode(&p); err != nil {
+	if err := dec.Decode(&p); err != nil {
+		var head struct {
+			FormatVersion *int `json:"formatVersion"`
+		}
+		switch herr := json.Unmarshal(data, &head); {
+		case herr != nil:
+			return nil, fmt.Errorf("read plan %s: not a plan file (%v); give the file `rdsup plan -o` wrote", name, herr)
+		case head.FormatVersion == nil:
+			return nil, fmt.Errorf("read plan %s: no formatVersion; give the file `rdsup plan -o` wrote", name)
+		case *head.FormatVersion != FormatVersion:
+			p = Plan{FormatVersion: *head.FormatVersion} // Verify names both versions
+		default:
 			return nil, fmt.Errorf("read plan %s: %w; %v", name, ErrModified, err)
 		}
-	} else {
-		p.FormatVersion = *head.FormatVersion
+	} else if p.FormatVersion == 0 && !bytes.Contains(data, []byte(`"formatVersion"`)) {
+		return nil, fmt.Errorf("read plan %s: no formatVersion; give the file `rdsup plan -o` wrote", name)
 	}
 	if err := Verify(&p); err != nil {
 		return nil, fmt.Errorf("read plan %s: %w", name, err)
