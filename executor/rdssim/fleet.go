@@ -129,42 +129,11 @@ func typeForRole(id, role string) (string, error) {
 // lies inside the daily window "HH:MMZ-HH:MMZ" (which may cross midnight),
 // else the next opening. A malformed window means "now".
 func maintainWindowStart(window string, now time.Time) time.Time {
-	from, to, ok := parseWindow(window)
-	if !ok {
+	from, to, err := plans.ParseWindow(window)
+	if err != nil || plans.InWindow(now, from, to) {
 		return now
 	}
-	day := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, time.UTC)
-	for d := -1; d <= 1; d++ {
-		open := day.AddDate(0, 0, d).Add(from)
-		end := day.AddDate(0, 0, d).Add(to)
-		if to <= from {
-			end = end.AddDate(0, 0, 1)
-		}
-		if !now.Before(open) && now.Before(end) {
-			return now
-		}
-		if open.After(now) {
-			return open
-		}
-	}
-	return day.AddDate(0, 0, 2).Add(from)
-}
-
-func parseWindow(w string) (from, to time.Duration, ok bool) {
-	a, b, found := strings.Cut(w, "-")
-	if !found {
-		return 0, 0, false
-	}
-	p := func(s string) (time.Duration, bool) {
-		t, err := time.Parse("15:04Z", s)
-		if err != nil {
-			return 0, false
-		}
-		return time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute, true
-	}
-	from, ok1 := p(a)
-	to, ok2 := p(b)
-	return from, to, ok1 && ok2
+	return plans.NextWindowStart(now, from)
 }
 
 // pathSupported reports whether engine may go from → to.
