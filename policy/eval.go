@@ -78,12 +78,13 @@ func (e *Engine) EvalStep(ctx context.Context, p *plans.Plan, stepIndex int, liv
 	if len(e.rules) == 0 {
 		return plans.Verdict{Deny: []plans.Finding{}, Warn: []plans.Finding{}}, nil
 	}
-	return e.evalStep(ctx, e.indexFor(p).newTerms(), stepIndex, &live, atTerm(at), nil)
+	return e.evalStep(ctx, e.indexFor(p).newTerms(), stepIndex, &live, atTerm(at), []rego.EvalOption{rego.EvalGenerateJSON(keepTerm)})
 }
 
-// evalOptions shares one read transaction, one cancellation watcher and
-// no-op metrics across the evaluations of a plan: per evaluation they
-// would cost a goroutine, a lock and a map each.
+// evalOptions shares one read transaction, one cancellation watcher, no-op
+// metrics and one cache of data documents across the evaluations of a
+// plan: per evaluation they would cost a goroutine, a lock, maps and a
+// conversion of the data each.
 func (e *Engine) evalOptions(ctx context.Context) ([]rego.EvalOption, func(), error) {
 	txn, err := e.store.NewTransaction(ctx)
 	if err != nil {
@@ -102,7 +103,13 @@ func (e *Engine) evalOptions(ctx context.Context) ([]rego.EvalOption, func(), er
 		close(stop)
 		e.store.Abort(ctx, txn)
 	}
-	return []rego.EvalOption{rego.EvalTransaction(txn), rego.EvalExternalCancel(c), rego.EvalMetrics(metrics.NoOp())}, done, nil
+	return []rego.EvalOption{
+		rego.EvalTransaction(txn),
+		rego.EvalExternalCancel(c),
+		rego.EvalMetrics(metrics.NoOp()),
+		rego.EvalBaseCache(&sharedBaseCache{}),
+		rego.EvalGenerateJSON(keepTerm),
+	}, done, nil
 }
 
 // indexFor returns the index of p, building it once per plan (and again
@@ -135,9 +142,9 @@ func (e *Engine) evalStep(ctx context.Context, ts *terms, i int, live *plans.Ins
 	}
 	v := plans.Verdict{Deny: []plans.Finding{}, Warn: []plans.Finding{}}
 	for _, r := range e.rules {
-		got := []any{rs[0].Bindings[r.bind]}
-		if r.complete {
-			got, _ = got[0].([]any)
+		got, err := boundValues(rs[0].Bindings[r.bind], r.complete)
+		if err != nil {
+			return plans.Verdict{}, fmt.Errorf("%w: step %s (instance %s): %w", ErrEval, s.ID, s.InstanceID, err)
 		}
 		for _, val := range got {
 			fs, err := findings(r, val)
@@ -169,25 +176,61 @@ func (e *Engine) explain(ctx context.Context, s *plans.Step, input ast.Value, ca
 	return fmt.Errorf("%w: step %s (instance %s): %w", ErrEval, s.ID, s.InstanceID, cause)
 }
 
+// keepTerm leaves query results as OPA terms: most rule sets are empty,
+// and converting each to Go values per step is wasted work.
+func keepTerm(t *ast.Term, _ *rego.EvalContext) (any, error) { return t, nil }
+
+// boundValues returns the values of a rule set binding: the set itself, or
+// for a wrapped complete rule the 0 or 1 values it had.
+func boundValues(b any, complete bool) ([]ast.Value, error) {
+	t, ok := b.(*ast.Term)
+	if !ok {
+		return nil, fmt.Errorf("unexpected query result %T", b)
+	}
+	if !complete {
+		return []ast.Value{t.Value}, nil
+	}
+	arr, ok := t.Value.(*ast.Array)
+	if !ok {
+		return nil, fmt.Errorf("unexpected query result %v", t)
+	}
+	out := make([]ast.Value, 0, arr.Len())
+	arr.Foreach(func(x *ast.Term) { out = append(out, x.Value) })
+	return out, nil
+}
+
 // findings converts the value of one rule set: a set (or array) of strings
 // or of objects with a "msg" string.
-func findings(r ruleRef, val any) ([]plans.Finding, error) {
-	items, ok := val.([]any)
-	if !ok {
-		return nil, fmt.Errorf("rule %s is %s, not a set; write `%s contains msg if { ... }`", r.name, describe(val), r.ref[len(r.ref)-1].Value.(ast.String))
+func findings(r ruleRef, val ast.Value) ([]plans.Finding, error) {
+	var items []*ast.Term
+	switch x := val.(type) {
+	case ast.Set:
+		if x.Len() == 0 {
+			return nil, nil
+		}
+		items = x.Slice()
+	case *ast.Array:
+		x.Foreach(func(t *ast.Term) { items = append(items, t) })
+	default:
+		return nil, fmt.Errorf("rule %s is %s, not a set; write `%s contains msg if { ... }`", r.name, describeValue(val), r.ref[len(r.ref)-1].Value.(ast.String))
 	}
 	out := make([]plans.Finding, 0, len(items))
 	for _, it := range items {
-		switch x := it.(type) {
-		case string:
-			out = append(out, plans.Finding{Rule: r.name, Message: x})
-		case map[string]any:
-			msg, ok := x["msg"].(string)
+		switch x := it.Value.(type) {
+		case ast.String:
+			out = append(out, plans.Finding{Rule: r.name, Message: string(x)})
+		case ast.Object:
+			js, err := ast.JSON(x)
+			if err != nil {
+				return nil, fmt.Errorf("rule %s: %w", r.name, err)
+			}
+			m, _ := js.(map[string]any)
+			msg, ok := m["msg"].(string)
 			if !ok {
-				return nil, fmt.Errorf("rule %s returned an object without a \"msg\" string: %s; give each finding a msg", r.name, describe(x))
+				return nil, fmt.Errorf("rule %s returned an object without a \"msg\" string: %s; give each finding a msg", r.name, describe(m))
 			}
 			var meta map[string]any
-			for k, mv := range x {
+			for k, mv := range m {
 				if k == "msg" {
 					continue
 				}
@@ -198,10 +241,18 @@ func findings(r ruleRef, val any) ([]plans.Finding, error) {
 			}
 			out = append(out, plans.Finding{Rule: r.name, Message: msg, Metadata: meta})
 		default:
-			return nil, fmt.Errorf("rule %s returned %s; deny and warn must hold strings or objects with a \"msg\" string", r.name, describe(it))
+			return nil, fmt.Errorf("rule %s returned %s; deny and warn must hold strings or objects with a \"msg\" string", r.name, describeValue(it.Value))
 		}
 	}
 	return out, nil
+}
+
+func describeValue(v ast.Value) string {
+	js, err := ast.JSON(v)
+	if err != nil {
+		return v.String()
+	}
+	return describe(js)
 }
 
 func describe(v any) string {
