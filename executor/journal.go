@@ -57,9 +57,13 @@ type Journal struct {
 	path   string
 	planID string
 
-	mu    sync.Mutex
-	f     *os.File
-	steps map[string]StepRecord
+	mu      sync.Mutex
+	f       *os.File
+	steps   map[string]StepRecord
+	written int64 // records written (not necessarily synced)
+
+	syncMu sync.Mutex
+	synced int64 // records covered by a completed fsync
 	// failAfter, when > 0, makes the journal fail after that many more
 	// appends, as if the process died there (crash tests).
 	failAfter int
@@ -208,27 +212,63 @@ func (j *Journal) Path() string { return j.path }
 // errCrashed is what a journal with failAfter returns once it "died".
 var errCrashed = errors.New("journal: simulated crash")
 
-// Append writes one record and fsyncs it before returning.
+// Append writes one record and fsyncs it before returning. Concurrent
+// appends share fsyncs (group commit): each returns only after an fsync
+// that began after its record was written.
 func (j *Journal) Append(r Record) error {
 	if r.Time.IsZero() {
 		r.Time = time.Now().UTC()
 	}
+	b, err := json.Marshal(r)
+	if err != nil {
+		return fmt.Errorf("encode journal record: %w", err)
+	}
+	b = append(b, '\n')
 	j.mu.Lock()
-	defer j.mu.Unlock()
 	if j.failAfter < 0 {
+		j.mu.Unlock()
 		return errCrashed
 	}
 	if j.failAfter > 0 {
 		j.failAfter--
 		if j.failAfter == 0 {
 			j.failAfter = -1
+			j.mu.Unlock()
 			return errCrashed
 		}
 	}
-	if err := j.write(r); err != nil {
-		return err
+	if j.f == nil {
+		j.mu.Unlock()
+		return fmt.Errorf("write journal %s: closed", j.path)
 	}
+	if _, err := j.f.Write(b); err != nil {
+		j.mu.Unlock()
+		return fmt.Errorf("write journal %s: %w", j.path, err)
+	}
+	j.written++
+	seq := j.written
 	j.fold(r)
+	j.mu.Unlock()
+	return j.syncTo(seq)
+}
+
+// syncTo makes sure an fsync covering record seq has completed.
+func (j *Journal) syncTo(seq int64) error {
+	j.syncMu.Lock()
+	defer j.syncMu.Unlock()
+	if j.synced >= seq {
+		return nil
+	}
+	j.mu.Lock()
+	target, f := j.written, j.f
+	j.mu.Unlock()
+	if f == nil {
+		return fmt.Errorf("sync journal %s: closed", j.path)
+	}
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("sync journal %s: %w", j.path, err)
+	}
+	j.synced = target
 	return nil
 }
 

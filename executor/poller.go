@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -33,6 +34,9 @@ type poller struct {
 	rounds    int
 	calls     int
 }
+
+// maxRoundCalls bounds the Describe calls one round has in flight.
+const maxRoundCalls = 8
 
 type waiter struct {
 	region string
@@ -148,19 +152,28 @@ func (p *poller) round(ctx context.Context) {
 		regions = append(regions, r)
 	}
 	sort.Strings(regions)
-	failed := false
+	// the chunks of a round go out concurrently: a round costs one call's latency
+	var wg sync.WaitGroup
+	var failed atomic.Bool
+	sem := make(chan struct{}, maxRoundCalls)
 	for _, region := range regions {
 		ids := byRegion[region]
 		sort.Strings(ids)
 		for start := 0; start < len(ids); start += rdsapi.MaxDescribeBatch {
 			chunk := ids[start:min(start+rdsapi.MaxDescribeBatch, len(ids))]
-			if p.describe(ctx, region, chunk, batch) {
-				failed = true
-			}
+			wg.Add(1)
+			sem <- struct{}{}
+			go func() {
+				defer func() { <-sem; wg.Done() }()
+				if p.describe(ctx, region, chunk, batch) {
+					failed.Store(true)
+				}
+			}()
 		}
 	}
+	wg.Wait()
 	p.mu.Lock()
-	if failed {
+	if failed.Load() {
 		p.errStreak++
 	} else {
 		p.errStreak = 0

@@ -20,7 +20,6 @@ type node struct {
 	deps       []*node
 	dependents []*node
 	waitingOn  int // deps not yet succeeded
-	height     int // longest chain of steps from here to the end, this one included
 
 	rec     StepRecord // what the journal said when the run began
 	state   string     // "", running, window, or a State* value
@@ -72,28 +71,11 @@ func newRunner(p *plans.Plan, cloud Cloud, j *Journal, o Options) *runner {
 			dep.dependents = append(dep.dependents, n)
 		}
 	}
-	visiting := map[*node]bool{}
-	for _, n := range r.nodes {
-		computeHeight(n, visiting)
-	}
 	return r
 }
 
-func computeHeight(n *node, visiting map[*node]bool) int {
-	if n.height > 0 || visiting[n] {
-		return n.height
-	}
-	visiting[n] = true
-	h := 0
-	for _, d := range n.dependents {
-		h = max(h, computeHeight(d, visiting))
-	}
-	n.height = h + 1
-	return n.height
-}
-
 // run is the scheduler loop: it starts ready steps up to the concurrency
-// limit, highest chain first, and reacts to their outcomes.
+// limit, in priority order, and reacts to their outcomes.
 func (r *runner) run(ctx context.Context) (*Result, error) {
 	res := &Result{Started: time.Now()}
 	hard, hardCancel := context.WithCancel(context.WithoutCancel(ctx))
@@ -267,15 +249,31 @@ func (r *runner) event(n *node, kind, detail string) {
 	r.o.Logger.Debug("step "+kind, "step", ev.Step, "instance", ev.Instance, "detail", detail)
 }
 
-// readyQueue orders ready steps: longest remaining chain first, then plan order.
+// readyQueue orders ready steps by priority, then plan order.
 type readyQueue []*node
 
 func (q readyQueue) Len() int { return len(q) }
 func (q readyQueue) Less(i, j int) bool {
-	if q[i].height != q[j].height {
-		return q[i].height > q[j].height
+	if pi, pj := priority(q[i]), priority(q[j]); pi != pj {
+		return pi > pj
 	}
 	return q[i].idx < q[j].idx
+}
+
+// priority ranks ready steps. A primary whose replicas are done goes
+// first: it is the last, and longest, step of its cluster and every moment
+// it waits stretches the tail of the run. Replicas come next (each one
+// brings its primary closer), then lone primaries, which fill the slots
+// that are left. Measured on 1,000-instance fleets this beats plain
+// longest-chain-first by a few percent of makespan (BenchmarkMakespan1000).
+func priority(n *node) int {
+	switch {
+	case len(n.deps) > 0:
+		return 3
+	case len(n.dependents) > 0:
+		return 2
+	}
+	return 1
 }
 func (q readyQueue) Swap(i, j int) { q[i], q[j] = q[j], q[i] }
 func (q *readyQueue) Push(x any)   { *q = append(*q, x.(*node)) }

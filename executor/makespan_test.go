@@ -1,0 +1,110 @@
+package executor
+
+import (
+	"hash/fnv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rdsup/rdsup/executor/rdssim"
+	"github.com/rdsup/rdsup/plans"
+)
+
+// benchDuration spreads upgrade times over 200–800 ms of real time (the
+// shape of 10–40 minutes, scaled), primaries 1.5× longer.
+func benchDuration(p *plans.Plan) func(string) time.Duration {
+	primary := map[string]bool{}
+	for _, in := range p.Instances {
+		primary[in.ID] = in.Role == plans.RolePrimary
+	}
+	return func(id string) time.Duration {
+		h := fnv.New32a()
+		h.Write([]byte(id))
+		d := time.Duration(200+h.Sum32()%600) * time.Millisecond
+		if primary[id] {
+			d = d * 3 / 2
+		}
+		return d
+	}
+}
+
+// lowerBound is max(longest replica→primary chain, total work / c).
+func lowerBound(p *plans.Plan, dur func(string) time.Duration, c int) (time.Duration, time.Duration, time.Duration) {
+	chain := map[string]time.Duration{}
+	var longest, total time.Duration
+	for _, s := range p.Steps { // steps are ordered: dependencies first within a cluster
+		d := dur(s.InstanceID)
+		total += d
+		var before time.Duration
+		for _, dep := range s.DependsOn {
+			before = max(before, chain[dep])
+		}
+		chain[s.ID] = before + d
+		longest = max(longest, chain[s.ID])
+	}
+	work := total / time.Duration(c)
+	return max(longest, work), longest, work
+}
+
+// BenchmarkMakespan1000 applies a 1,000-instance synthetic fleet against
+// the simulator and reports the makespan against its lower bound and the
+// API calls per instance. Run with: go test -run '^$' -bench Makespan -benchtime 1x ./executor/
+func BenchmarkMakespan1000(b *testing.B) {
+	for _, c := range []int{20, 50, 100} {
+		b.Run("concurrency="+itoa(c), func(b *testing.B) {
+			for range b.N {
+				p := fleetPlan(b, 1000, 42)
+				dur := benchDuration(p)
+				env := startSim(b, p, rdssim.Options{DurationFor: dur, Seed: 42})
+				opts := Options{Concurrency: c, QPS: 100000, PollInterval: 10 * time.Millisecond,
+					StepTimeout: time.Minute, Window: alwaysOpen}
+				var mu sync.Mutex
+				began, submitted := map[string]time.Time{}, map[string]time.Time{}
+				var slot, pre, post time.Duration
+				opts.OnEvent = func(ev Event) {
+					mu.Lock()
+					defer mu.Unlock()
+					switch ev.Kind {
+					case "checking":
+						began[ev.Step] = ev.Time
+					case "submitted":
+						submitted[ev.Step] = ev.Time
+						pre += ev.Time.Sub(began[ev.Step])
+					case StateSucceeded:
+						slot += ev.Time.Sub(began[ev.Step])
+						post += ev.Time.Sub(submitted[ev.Step]) - dur(ev.Instance)
+					}
+				}
+				b.ResetTimer()
+				res, err := apply(b, b.Context(), writePlan(b, p), env.cloud, opts)
+				if err != nil || !res.Done() {
+					b.Fatalf("run: %v %s", err, summarize(res))
+				}
+				makespan := res.Finished.Sub(res.Started)
+				lb, chain, work := lowerBound(p, dur, c)
+				b.ReportMetric(float64(makespan)/float64(lb), "makespan/LB")
+				b.ReportMetric(makespan.Seconds(), "makespan-s")
+				b.ReportMetric(lb.Seconds(), "LB-s")
+				b.ReportMetric(float64(res.APICalls)/float64(len(p.Steps)), "calls/instance")
+				b.ReportMetric(float64(len(p.Steps)), "steps")
+				n := time.Duration(len(p.Steps))
+				b.Logf("slot utilisation %.3f; per step: submit overhead %s, completion overhead %s",
+					float64(slot)/float64(time.Duration(c)*makespan), (pre / n).Round(time.Microsecond), (post / n).Round(time.Microsecond))
+				b.Logf("steps %d, makespan %s, lower bound %s (chain %s, work/C %s), ratio %.3f, %d API calls (%.2f per instance), %d poll rounds",
+					len(p.Steps), makespan.Round(time.Millisecond), lb.Round(time.Millisecond), chain.Round(time.Millisecond), work.Round(time.Millisecond),
+					float64(makespan)/float64(lb), res.APICalls, float64(res.APICalls)/float64(len(p.Steps)), res.PollRounds)
+			}
+		})
+	}
+}
+
+func itoa(n int) string {
+	if n == 0 {
+		return "0"
+	}
+	s := ""
+	for ; n > 0; n /= 10 {
+		s = string(rune('0'+n%10)) + s
+	}
+	return s
+}
