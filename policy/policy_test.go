@@ -322,13 +322,13 @@ func TestEvalStepWithLiveFacts(t *testing.T) {
 // TestParallelMatchesSerial evaluates a plan of many clusters with several
 // workers and with one; the verdicts must be identical (run with -race).
 func TestParallelMatchesSerial(t *testing.T) {
-	p1 := syntheticPlan(3000)
+	p1 := syntheticPlan(1500)
 	for i := range p1.Instances {
 		if i%7 == 0 {
 			p1.Instances[i].Status = "Stopped"
 		}
 	}
-	p2 := syntheticPlan(3000)
+	p2 := syntheticPlan(1500)
 	copy(p2.Instances, p1.Instances)
 	serial, err := New(t.Context(), Options{Workers: 1})
 	if err != nil {
