@@ -59,7 +59,7 @@ func (c *Client) describe(ctx context.Context, region string, ids []string, out 
 		req.GetHeaders()[callHeader] = callID
 		resp, err := cl.DescribeDBInstanceAttribute(req)
 		if err != nil {
-			return classify(action, err)
+			return Classify(action, err)
 		}
 		for _, a := range resp.Items.DBInstanceAttribute {
 			r := a.RegionId
@@ -93,7 +93,7 @@ func (c *Client) UpgradeEngineVersion(ctx context.Context, u Upgrade) (Task, err
 		req.GetHeaders()[callHeader] = callID
 		resp, err := cl.UpgradeDBInstanceEngineVersion(req)
 		if err != nil {
-			return classify(action, err)
+			return Classify(action, err)
 		}
 		t = Task{TaskID: resp.TaskId, RequestID: resp.RequestId}
 		return nil

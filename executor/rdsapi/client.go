@@ -110,6 +110,9 @@ func (c *Client) newSDKClient() (*rds.Client, error) {
 	return cl, nil
 }
 
+// Scheme is HTTPS or HTTP, the scheme requests use.
+func (c *Client) Scheme() string { return c.scheme }
+
 // Calls reports how many API calls this client has sent.
 func (c *Client) Calls() int64 { return c.calls.Load() }
 

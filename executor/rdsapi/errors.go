@@ -79,8 +79,9 @@ func hasCode(list []string, code string) bool {
 	return false
 }
 
-// classify turns an SDK or network error into an *Error.
-func classify(action string, err error) error {
+// Classify turns an SDK or network error from action into an *Error of
+// one of the kinds; context errors pass through unchanged.
+func Classify(action string, err error) error {
 	if err == nil {
 		return nil
 	}
