@@ -158,7 +158,7 @@ func findRules(modules map[string]*ast.Module) ([]ruleRef, error) {
 		under := len(path) >= 2 && path[1].Value.Compare(ast.String("rdsup")) == 0
 		for _, r := range m.Rules {
 			ref := r.Head.Ref()
-			if len(ref) != 1 {
+			if len(ref) != 1 || len(r.Head.Args) > 0 { // ref heads and functions are helpers
 				continue
 			}
 			kind := ref[0].Value.String()

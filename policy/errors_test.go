@@ -177,6 +177,37 @@ deny contains "plain" if input.step.id == "nope"
 	}
 }
 
+// TestDataTypes: numbers, booleans and nested objects of a data file reach
+// the policies as JSON values; a function named deny is a helper, not a
+// rule set.
+func TestDataTypes(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "team.rego", `package rdsup.team
+
+deny(x) := x
+
+warn contains deny(sprintf("limit %d, strict %v, zone %s", [data.team.limit, data.team.strict, data.team.zones[1]])) if {
+	data.team.limit > 2
+	input.step.id == "s-rm-p"
+}
+`)
+	data := writeFile(t, t.TempDir(), "team.yaml", "team:\n  limit: 3\n  strict: true\n  zones: [a, b]\n")
+	e, err := New(t.Context(), Options{Dirs: []string{dir}, DataFiles: []string{data}, NoDefaults: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(e.Rules(), " "); got != "rdsup.team.warn" {
+		t.Errorf("rules = %s", got)
+	}
+	p := cluster()
+	if err := e.Evaluate(t.Context(), p, at("19:00")); err != nil {
+		t.Fatal(err)
+	}
+	if w := p.Step("s-rm-p").Policy.Warn; len(w) != 1 || w[0].Message != "limit 3, strict true, zone b" {
+		t.Errorf("warn = %+v", w)
+	}
+}
+
 func TestDigest(t *testing.T) {
 	policyA := "package rdsup.team\n\ndeny contains \"x\" if input.step.id == \"nope\"\n"
 	digestOf := func(t *testing.T, policy, data string) string {
