@@ -45,7 +45,8 @@ func (r *runner) work(ctx, hard context.Context, n *node) outcome {
 			orUnknown(rec.TaskID), s.InstanceID, s.FromVersion, rec.Reason))
 	}
 	if live.Status == StatusRunning {
-		inst := r.instance(s.InstanceID)
+		inst := r.instance(s.InstanceID) // live facts over the plan's snapshot
+		inst.Status, inst.EngineVersion = live.Status, live.EngineVersion
 		if live.MaintainTime != "" {
 			inst.MaintainTime = live.MaintainTime
 		}

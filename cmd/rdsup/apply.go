@@ -133,6 +133,15 @@ func runApply(ctx context.Context, stdout, stderr io.Writer, o *applyOptions) er
 		return err
 	}
 
+	eng, err := o.policy.engine(ctx)
+	if err != nil {
+		return err
+	}
+	if d := sess.Plan.Inputs.PolicyDigest; d != "" && d != eng.Digest() {
+		log.Warn("the policies apply re-checks steps with differ from those the plan was made with; pass the same -p/--data flags as to rdsup plan", "plan", d, "apply", eng.Digest())
+	}
+	o.exec.Window = policyWindow(ctx, eng, sess.Plan)
+
 	cloud, stopSim, err := o.cloud(sess.Plan, log)
 	if err != nil {
 		return err
