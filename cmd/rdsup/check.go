@@ -45,6 +45,7 @@ Exit codes: 0 clean (warnings allowed), 1 error, 2 a step is denied.`,
 	f := cmd.Flags()
 	f.StringVar(&o.output, "output", output.Table, "output format: "+strings.Join(output.Formats(), ", "))
 	o.policy.addFlags(f)
+	f.Lookup("at").Usage = "time the policies judge the plan at (input.plan.at), RFC 3339; default the plan's inputs.policyAt, else now"
 	return cmd
 }
 
