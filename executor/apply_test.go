@@ -1,8 +1,11 @@
 package executor
 
 import (
+	"context"
+	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rdsup/rdsup/executor/rdssim"
 )
@@ -45,5 +48,89 @@ func TestApplyExampleFleet(t *testing.T) {
 	}
 	if !strings.Contains(summarize(res2), "earlier run") {
 		t.Errorf("re-apply should report steps done in an earlier run: %s", summarize(res2))
+	}
+}
+
+func TestAlreadyAtTargetWithoutJournal(t *testing.T) {
+	p := examplePlan(t)
+	env := startSim(t, p, rdssim.Options{})
+	path := writePlan(t, p)
+	if res, err := apply(t, t.Context(), path, env.cloud, fastOptions()); err != nil || !res.Done() {
+		t.Fatalf("first apply: %v", err)
+	}
+	if err := os.Remove(JournalPath(path)); err != nil {
+		t.Fatal(err)
+	}
+	res, err := apply(t, t.Context(), path, env.cloud, fastOptions())
+	if err != nil || !res.Done() {
+		t.Fatalf("second apply: %v %s", err, summarize(res))
+	}
+	for _, s := range res.Steps {
+		if !strings.Contains(s.Detail, "already on 5.6") {
+			t.Errorf("%s: %q, want already on 5.6", s.Instance, s.Detail)
+		}
+	}
+	if n := appliedCount(env.sim); n != len(p.Steps) {
+		t.Errorf("applied = %d, want %d (no second upgrade)", n, len(p.Steps))
+	}
+}
+
+func TestStepTimeout(t *testing.T) {
+	p := examplePlan(t)
+	env := startSim(t, p, rdssim.Options{UpgradeDuration: time.Hour})
+	opts := fastOptions()
+	opts.StepTimeout = 50 * time.Millisecond
+	opts.KeepGoing = true
+	res, err := apply(t, t.Context(), writePlan(t, p), env.cloud, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range res.Steps {
+		switch {
+		case s.Instance == "rm-shop-db":
+			if s.State != StateBlocked {
+				t.Errorf("primary = %s, want blocked", s.State)
+			}
+		case s.State != StateFailed || !strings.Contains(s.Detail, "timed out after 50ms"):
+			t.Errorf("%s = %s %q, want failed: timed out", s.Instance, s.State, s.Detail)
+		}
+	}
+}
+
+func TestInterruptLeavesResumableState(t *testing.T) {
+	p := examplePlan(t)
+	env := startSim(t, p, rdssim.Options{UpgradeDuration: 300 * time.Millisecond})
+	path := writePlan(t, p)
+	ctx, cancel := context.WithCancel(t.Context())
+	opts := fastOptions()
+	opts.OnEvent = func(ev Event) {
+		if ev.Kind == "submitted" {
+			cancel() // a signal right after the first upgrade was accepted
+		}
+	}
+	res, err := apply(t, ctx, path, env.cloud, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !res.Interrupted || res.Done() || res.Count(StateInFlight) == 0 {
+		t.Fatalf("interrupted=%v: %s", res.Interrupted, summarize(res))
+	}
+	recs, _ := ReadJournal(JournalPath(path), p.ID)
+	submitted := 0
+	for _, r := range recs {
+		if r.Phase == EventSubmitted {
+			submitted++
+		}
+	}
+	if submitted == 0 {
+		t.Error("journal records no submitted step")
+	}
+	res, err = apply(t, t.Context(), path, env.cloud, fastOptions())
+	if err != nil || !res.Done() {
+		t.Fatalf("resume: %v %s", err, summarize(res))
+	}
+	checkInvariants(t, p, env.sim, func(string) time.Duration { return 300 * time.Millisecond })
+	if n := appliedCount(env.sim); n != len(p.Steps) {
+		t.Errorf("applied = %d, want %d", n, len(p.Steps))
 	}
 }

@@ -106,6 +106,9 @@ func TestLockNamesHolder(t *testing.T) {
 	if !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), "pid") || !strings.Contains(err.Error(), "host") {
 		t.Fatalf("second lock: %v", err)
 	}
+	if holder, held := LockHolder(path); !held || !strings.Contains(holder, "pid") {
+		t.Errorf("LockHolder = %q, %v; want held, naming the pid", holder, held)
+	}
 	if err := l.Release(); err != nil {
 		t.Fatal(err)
 	}
@@ -114,4 +117,7 @@ func TestLockNamesHolder(t *testing.T) {
 		t.Fatalf("after release: %v", err)
 	}
 	l2.Release()
+	if _, held := LockHolder(path); held {
+		t.Error("LockHolder says held after release")
+	}
 }

@@ -58,3 +58,26 @@ func (l *Lock) Release() error {
 	l.fl = nil
 	return err
 }
+
+// LockHolder reports whether the lock at path is held by a running apply,
+// and by whom, without taking it or creating the file.
+func LockHolder(path string) (string, bool) {
+	if _, err := os.Stat(path); err != nil {
+		return "", false
+	}
+	fl := flock.New(path, flock.SetFlag(os.O_RDONLY))
+	ok, err := fl.TryRLock()
+	if err != nil {
+		return "", false
+	}
+	if ok {
+		fl.Unlock()
+		return "", false
+	}
+	b, _ := os.ReadFile(path)
+	holder := strings.TrimSpace(string(b))
+	if holder == "" {
+		holder = "another process"
+	}
+	return holder, true
+}

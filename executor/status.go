@@ -34,10 +34,12 @@ type StepStatus struct {
 
 // PlanStatus is the state of a whole plan.
 type PlanStatus struct {
-	Plan    string         `json:"plan"`
-	Journal string         `json:"journal"`
-	Counts  map[string]int `json:"counts"`
-	Steps   []StepStatus   `json:"steps"`
+	Plan    string `json:"plan"`
+	Journal string `json:"journal"`
+	// RunningApply names the apply holding the plan's lock, "" when none.
+	RunningApply string         `json:"runningApply,omitempty"`
+	Counts       map[string]int `json:"counts"`
+	Steps        []StepStatus   `json:"steps"`
 }
 
 // StatusOf folds journal records onto the plan's steps, in plan order.

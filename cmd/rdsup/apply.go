@@ -189,6 +189,9 @@ func (o *applyOptions) preparePlan(ctx context.Context, stderr io.Writer) (path,
 		case path == "":
 			path = defaultPlanFile
 		}
+		if _, err := os.Stat(executor.JournalPath(path)); err == nil && !o.simulate {
+			return "", "", cleanup, fmt.Errorf("%s already has an apply journal (%s): resume that plan with `rdsup apply %s`, or write the new plan elsewhere with -o", path, executor.JournalPath(path), path)
+		}
 		if err := plans.Write(path, p); err != nil {
 			return "", "", cleanup, err
 		}

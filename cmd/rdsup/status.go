@@ -68,6 +68,9 @@ func runStatus(_ context.Context, out io.Writer, o *statusOptions) error {
 		return err
 	}
 	st := executor.StatusOf(p, jpath, recs)
+	if holder, held := executor.LockHolder(executor.LockPath(o.path)); held {
+		st.RunningApply = holder
+	}
 	if o.format == statusJSON {
 		enc := json.NewEncoder(out)
 		enc.SetIndent("", "  ")
@@ -77,7 +80,11 @@ func runStatus(_ context.Context, out io.Writer, o *statusOptions) error {
 }
 
 func writeStatusTable(w io.Writer, st executor.PlanStatus) error {
-	fmt.Fprintf(w, "plan     %s\njournal  %s\n\n", shortPlanID(st.Plan), st.Journal)
+	fmt.Fprintf(w, "plan     %s\njournal  %s\n", shortPlanID(st.Plan), st.Journal)
+	if st.RunningApply != "" {
+		fmt.Fprintf(w, "running  %s\n", st.RunningApply)
+	}
+	fmt.Fprintln(w)
 	t := tablewriter.NewTable(w)
 	t.Header("STEP", "INSTANCE", "ROLE", "FROM → TO", "STATE", "TASK", "UPDATED", "REASON")
 	for _, s := range st.Steps {
