@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -356,6 +357,37 @@ func TestParallelMatchesSerial(t *testing.T) {
 			if a.Deny[j].Message != b.Deny[j].Message {
 				t.Fatalf("step %s: serial %+v, parallel %+v", p1.Steps[i].ID, a, b)
 			}
+		}
+	}
+}
+
+// TestEvalStepConcurrent: apply re-checks steps from several workers at
+// once against one engine and one plan (run with -race).
+func TestEvalStepConcurrent(t *testing.T) {
+	e, err := New(t.Context(), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := syntheticPlan(200)
+	errs := make(chan error, 4)
+	for w := 0; w < 4; w++ {
+		go func() {
+			for i := w; i < len(p.Steps); i += 4 {
+				v, err := e.EvalStep(t.Context(), p, i, plans.Instance{Status: "Running"}, at("19:00"))
+				if err == nil && len(v.Deny) > 0 {
+					err = fmt.Errorf("step %s denied: %+v", p.Steps[i].ID, v.Deny)
+				}
+				if err != nil {
+					errs <- err
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	for range 4 {
+		if err := <-errs; err != nil {
+			t.Error(err)
 		}
 	}
 }
