@@ -1,10 +1,6 @@
 package planner
 
 import (
-	"cmp"
-	"slices"
-	"strings"
-
 	"github.com/rdsup/rdsup/plans"
 )
 
@@ -25,47 +21,58 @@ func Build(inv *Inventory) (*plans.Plan, error) {
 		}
 	}
 
+	// Steps come out in their final order without sorting: clusters by
+	// primary id, in each cluster the replicas' steps (wave 0, by id) and then
+	// the primary's. inv.Instances is sorted by id, so replicas[...] is too.
 	steps := make([]plans.Step, 0, len(inv.Instances))
 	var unchanged []string
-	clusters := map[string]bool{}
-	for _, in := range inv.Instances { // sorted by id, so dependsOn lists are sorted
+	clusters := 0
+	for i := range inv.Instances {
+		in := &inv.Instances[i]
 		if in.EngineVersion == in.TargetVersion {
 			unchanged = append(unchanged, in.ID)
-			continue
-		}
-		s := plans.Step{
-			ID: in.ID, InstanceID: in.ID, Region: in.Region, Engine: in.Engine, Role: in.Role,
-			Cluster: in.ID, FromVersion: in.EngineVersion, ToVersion: in.TargetVersion,
-			EffectiveTime: in.EffectiveTime, DependsOn: []string{},
 		}
 		if in.Role != plans.RolePrimary {
-			s.Cluster = in.Primary
-		} else {
+			continue
+		}
+		first := len(steps)
+		var deps []string
+		for _, r := range replicas[in.ID] {
+			if r.EngineVersion == r.TargetVersion {
+				continue
+			}
+			steps = append(steps, newStep(r, in.ID))
+			if in.EngineVersion == in.TargetVersion {
+				continue // the primary stays: its replicas may go ahead alone
+			}
+			if r.TargetVersion != in.TargetVersion {
+				p.add(inv.Lines[in.ID], in.ID, "upgrade the primary and all its replicas to the same targetVersion, or leave the primary out",
+					"upgrades to %s but its %s instance %s targets %s (the cloud requires replicas to reach the primary's target first)", in.TargetVersion, r.Role, r.ID, r.TargetVersion)
+				continue
+			}
+			deps = append(deps, r.ID)
+		}
+		if in.EngineVersion != in.TargetVersion {
 			for _, r := range replicas[in.ID] {
-				switch {
-				case r.EngineVersion == in.TargetVersion:
-					// already on the target: nothing to wait for
-				case r.TargetVersion != in.TargetVersion:
-					p.add(inv.Lines[in.ID], in.ID, "upgrade the primary and all its replicas to the same targetVersion, or leave the primary out",
-						"upgrades to %s but its %s instance %s targets %s (the cloud requires replicas to reach the primary's target first)", in.TargetVersion, r.Role, r.ID, r.TargetVersion)
-				default:
-					s.DependsOn = append(s.DependsOn, r.ID)
+				if r.EngineVersion == r.TargetVersion && r.EngineVersion != in.TargetVersion {
+					p.add(inv.Lines[in.ID], in.ID, "add the replica to the plan with the primary's targetVersion, or leave the primary out",
+						"upgrades to %s but its %s instance %s stays on %s (the cloud requires replicas to reach the primary's target first)", in.TargetVersion, r.Role, r.ID, r.EngineVersion)
 				}
 			}
-			if len(s.DependsOn) > 0 {
-				s.Wave = 1
+			s := newStep(in, in.ID)
+			if len(deps) > 0 {
+				s.DependsOn, s.Wave = deps, 1
 			}
+			steps = append(steps, s)
 		}
-		clusters[s.Cluster] = true
-		steps = append(steps, s)
+		if len(steps) > first {
+			clusters++
+		}
 	}
 	if err := p.err(); err != nil {
 		return nil, err
 	}
 
-	slices.SortFunc(steps, func(a, b plans.Step) int {
-		return cmp.Or(strings.Compare(a.Cluster, b.Cluster), cmp.Compare(a.Wave, b.Wave), strings.Compare(a.ID, b.ID))
-	})
 	waves := 0
 	for _, s := range steps {
 		waves = max(waves, s.Wave+1)
@@ -80,9 +87,17 @@ func Build(inv *Inventory) (*plans.Plan, error) {
 		Instances:     inv.Instances,
 		Summary: plans.Summary{
 			Instances: len(inv.Instances), Steps: len(steps), Unchanged: unchanged,
-			Clusters: len(clusters), Waves: waves,
+			Clusters: clusters, Waves: waves,
 		},
 	}
 	plans.Summarize(plan)
 	return plan, nil
+}
+
+func newStep(in *plans.Instance, cluster string) plans.Step {
+	return plans.Step{
+		ID: in.ID, InstanceID: in.ID, Region: in.Region, Engine: in.Engine, Role: in.Role,
+		Cluster: cluster, FromVersion: in.EngineVersion, ToVersion: in.TargetVersion,
+		EffectiveTime: in.EffectiveTime, DependsOn: []string{},
+	}
 }
