@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/rdsup/rdsup/planner"
@@ -42,7 +41,10 @@ is denied by policy.`,
 	f := cmd.Flags()
 	f.StringVarP(&o.inventory, "inventory", "i", "", "inventory YAML file (required)")
 	f.StringVarP(&o.out, "out", "o", defaultPlanFile, "plan file to write")
-	f.StringVar(&o.format, "format", render.Table, "output format: "+strings.Join(render.Formats(), ", "))
+	f.StringVar(&o.format, "format", render.Table, "output format: "+render.FormatHelp())
+	_ = cmd.RegisterFlagCompletionFunc("format", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
+		return render.Formats(), cobra.ShellCompDirectiveNoFileComp
+	})
 	_ = cmd.MarkFlagRequired("inventory")
 	_ = cmd.MarkFlagFilename("inventory", "yaml", "yml")
 	o.policy.addFlags(f)
@@ -50,7 +52,8 @@ is denied by policy.`,
 }
 
 func runPlan(ctx context.Context, cmd *cobra.Command, o *planOptions) error {
-	if err := checkFormat(o.format); err != nil {
+	r, err := render.For(o.format)
+	if err != nil {
 		return err
 	}
 	p, err := makePlan(ctx, o.inventory, &o.policy)
@@ -60,7 +63,7 @@ func runPlan(ctx context.Context, cmd *cobra.Command, o *planOptions) error {
 	if err := plans.Write(o.out, p); err != nil {
 		return err
 	}
-	if err := render.Render(cmd.OutOrStdout(), o.format, p); err != nil {
+	if err := r.Render(cmd.OutOrStdout(), p); err != nil {
 		return err
 	}
 	fmt.Fprintf(cmd.ErrOrStderr(), "plan %s written to %s (%d steps, %d unchanged)\n", p.ID[:12], o.out, len(p.Steps), len(p.Summary.Unchanged))
@@ -89,14 +92,4 @@ func makePlan(ctx context.Context, inventory string, pol *policyOptions) (*plans
 		return nil, err
 	}
 	return p, nil
-}
-
-// checkFormat refuses an unknown output format before any work is done.
-func checkFormat(format string) error {
-	for _, f := range render.Formats() {
-		if f == format {
-			return nil
-		}
-	}
-	return fmt.Errorf("unknown format %q: use one of %s", format, strings.Join(render.Formats(), ", "))
 }
