@@ -42,10 +42,10 @@ type Options struct {
 	// StartGrace: an Immediate upgrade whose instance is still Running on the
 	// old version this long after submission, never seen upgrading, failed.
 	StartGrace     time.Duration
-	WrongStateWait time.Duration // how long to retry an upgrade refused for the instance's state
-	RetryFor       time.Duration // how long to retry throttled and transient errors
-	Window         WindowFunc    // nil → DefaultWindow
-	Now            func() time.Time
+	WrongStateWait time.Duration    // how long to retry an upgrade refused for the instance's state
+	RetryFor       time.Duration    // how long to retry throttled and transient errors
+	Window         WindowFunc       // nil → DefaultWindow
+	Now            func() time.Time // the clock windows are judged by; nil → time.Now
 	Logger         *slog.Logger
 	// OnEvent, when set, is called (from many goroutines, serialised) for
 	// every step transition; progress displays use it.

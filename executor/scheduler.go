@@ -134,7 +134,9 @@ func (r *runner) run(ctx context.Context) (*Result, error) {
 					next = n.opensAt
 				}
 			}
-			t = time.NewTimer(max(0, next.Sub(r.o.Now())))
+			// re-check at least every windowRecheck: Now may be a
+			// simulated clock running faster than timers
+			t = time.NewTimer(min(max(0, next.Sub(r.o.Now())), r.windowRecheck()))
 			timer = t.C
 		}
 		select {
@@ -186,6 +188,10 @@ func (r *runner) run(ctx context.Context) (*Result, error) {
 		res.Steps = append(res.Steps, r.result(n))
 	}
 	return res, fatal
+}
+
+func (r *runner) windowRecheck() time.Duration {
+	return max(20*r.o.PollInterval, time.Second)
 }
 
 // settle records a worker's outcome; it reports whether the step failed.

@@ -24,7 +24,11 @@ import (
 )
 
 // simPollInterval is --simulate's poll interval unless --poll-interval is given.
-const simPollInterval = 100 * time.Millisecond
+const simPollInterval = 50 * time.Millisecond
+
+// defaultSimSpeed: two simulated hours per real second, so upgrades that
+// wait for a maintenance window a day away still finish in seconds.
+const defaultSimSpeed = 7200
 
 type applyOptions struct {
 	planPath  string
@@ -88,7 +92,7 @@ denied steps, 3 work left pending (window closed with --no-wait, interrupted).`,
 	f.StringVarP(&o.inventory, "inventory", "i", "", "plan this inventory and apply the plan (instead of PLANFILE)")
 	f.StringVarP(&o.out, "out", "o", "", "with -i: plan file to write (default "+defaultPlanFile+"; with --simulate a temporary file)")
 	f.BoolVar(&o.simulate, "simulate", false, "apply against an in-process RDS simulator seeded from the plan (no cloud account needed)")
-	f.Float64Var(&o.simSpeed, "sim-speed", 1200, "with --simulate: simulated seconds per real second")
+	f.Float64Var(&o.simSpeed, "sim-speed", defaultSimSpeed, "with --simulate: simulated seconds per real second")
 	f.StringVar(&o.endpoint, "endpoint", "", "RDS API endpoint URL (default: the region's public endpoint over HTTPS; http://127.0.0.1:PORT for rdsup sim)")
 	f.StringVar(&o.profile, "profile", "", "profile of ~/.aliyun/config.json to take credentials from (default: the SDK's credential chain)")
 	f.BoolVarP(&o.yes, "yes", "y", false, "do not ask for confirmation")

@@ -25,9 +25,9 @@ func startSimulator(p *plans.Plan, o *applyOptions, log *slog.Logger) (executor.
 		return nil, nil, err
 	}
 	id, secret := "LTAIsimulate"+hex.EncodeToString(buf[:4]), hex.EncodeToString(buf[4:])
+	clock := rdssim.NewScaledClock(o.simSpeed)
 	sim, err := rdssim.NewChecked(p.Instances, rdssim.Options{
-		AccessKeyID: id, AccessKeySecret: secret,
-		Clock: rdssim.NewScaledClock(o.simSpeed), Seed: 1,
+		AccessKeyID: id, AccessKeySecret: secret, Clock: clock, Seed: 1,
 	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("start simulator: %w", err)
@@ -50,6 +50,7 @@ func startSimulator(p *plans.Plan, o *applyOptions, log *slog.Logger) (executor.
 		stop()
 		return nil, nil, err
 	}
-	log.Info("simulating the RDS API in-process", "endpoint", endpoint, "speed", o.simSpeed)
+	o.exec.Now = clock.Now // maintenance windows are judged on the simulator's clock
+	log.Info("simulating the RDS API in-process", "endpoint", endpoint, "speed", o.simSpeed, "simulated_time", clock.Now().Format(time.RFC3339))
 	return c, stop, nil
 }
