@@ -26,6 +26,9 @@ import (
 // simPollInterval is --simulate's poll interval unless --poll-interval is given.
 const simPollInterval = 50 * time.Millisecond
 
+// simQPS is --simulate's API rate unless --qps is given.
+const simQPS = 1000
+
 // defaultSimSpeed: two simulated hours per real second, so upgrades that
 // wait for a maintenance window a day away still finish in seconds.
 const defaultSimSpeed = 7200
@@ -84,6 +87,9 @@ denied steps, 3 work left pending (window closed with --no-wait, interrupted).`,
 			o.stdin = cmd.InOrStdin()
 			if o.simulate && !cmd.Flags().Changed("poll-interval") {
 				o.exec.PollInterval = simPollInterval
+			}
+			if o.simulate && !cmd.Flags().Changed("qps") {
+				o.exec.QPS = simQPS // the in-process simulator has no rate limit to respect
 			}
 			return runApply(cmd.Context(), cmd.OutOrStdout(), cmd.ErrOrStderr(), o)
 		},

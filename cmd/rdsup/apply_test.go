@@ -65,7 +65,7 @@ func simFor(t *testing.T, p *plans.Plan, faults rdssim.Faults) (*rdssim.Sim, str
 func TestApplySimulateQuickStart(t *testing.T) {
 	inv := abs(t, exampleFleet)
 	t.Chdir(t.TempDir())
-	out, stderr, code := runApplyCLI(t, "apply", "--simulate", "-i", inv, "--yes", "--sim-speed", "20000", "--poll-interval", "10ms")
+	out, stderr, code := runApplyCLI(t, "apply", "--simulate", "-i", inv, "--yes")
 	if code != exitOK {
 		t.Fatalf("exit %d\n%s\n%s", code, out, stderr)
 	}
