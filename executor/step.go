@@ -130,6 +130,9 @@ func (r *runner) await(ctx context.Context, n *node, submitted time.Time, taskID
 	s := n.step
 	immediate := s.EffectiveTime != "MaintainTime"
 	deadline := submitted.Add(r.o.StepTimeout)
+	if submitted.Before(n.began) {
+		deadline = time.Now().Add(r.o.StepTimeout) // resumed: a fresh budget for this run
+	}
 	saw := false
 	for {
 		live, err := r.observe(ctx, n, false)
