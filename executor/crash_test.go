@@ -56,6 +56,7 @@ func TestCrashResume(t *testing.T) {
 		{"throttling", rdssim.Faults{ThrottleRate: 0.2}},
 		{"5xx", rdssim.Faults{ServerErrorRate: 0.2}},
 		{"lost responses", rdssim.Faults{DropResponseRate: 0.15}},
+		{"lost upgrade responses", rdssim.Faults{DropResponseRate: 0.3, DropActions: []string{"UpgradeDBInstanceEngineVersion"}}},
 		{"latency", rdssim.Faults{Latency: 3 * time.Millisecond}},
 		{"everything", rdssim.Faults{ThrottleRate: 0.1, ServerErrorRate: 0.1, DropResponseRate: 0.1, Latency: time.Millisecond}},
 	}
@@ -97,7 +98,18 @@ func TestCrashResume(t *testing.T) {
 				if n := appliedCount(env.sim); n != len(p.Steps) {
 					t.Errorf("applied upgrades = %d, want %d (one per step)", n, len(p.Steps))
 				}
-				t.Logf("%d steps, %d interrupted runs", len(p.Steps), crashes)
+				dedup := 0
+				for _, cs := range upgradeCalls(env.sim) {
+					for _, c := range cs {
+						if c.Outcome == "deduplicated" {
+							dedup++
+						}
+					}
+				}
+				if len(fc.faults.DropActions) > 0 && dedup == 0 {
+					t.Errorf("responses were dropped but no upgrade was re-sent with its ClientToken")
+				}
+				t.Logf("%d steps, %d interrupted runs, %d upgrade calls answered by ClientToken deduplication", len(p.Steps), crashes, dedup)
 			})
 		}
 	}
