@@ -2,6 +2,7 @@ package executor
 
 import (
 	"hash/fnv"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -51,7 +52,7 @@ func lowerBound(p *plans.Plan, dur func(string) time.Duration, c int) (time.Dura
 // API calls per instance. Run with: go test -run '^$' -bench Makespan -benchtime 1x ./executor/
 func BenchmarkMakespan1000(b *testing.B) {
 	for _, c := range []int{20, 50, 100} {
-		b.Run("concurrency="+itoa(c), func(b *testing.B) {
+		b.Run("concurrency="+strconv.Itoa(c), func(b *testing.B) {
 			for range b.N {
 				p := fleetPlan(b, 1000, 42)
 				dur := benchDuration(p)
@@ -96,15 +97,4 @@ func BenchmarkMakespan1000(b *testing.B) {
 			}
 		})
 	}
-}
-
-func itoa(n int) string {
-	if n == 0 {
-		return "0"
-	}
-	s := ""
-	for ; n > 0; n /= 10 {
-		s = string(rune('0'+n%10)) + s
-	}
-	return s
 }

@@ -214,21 +214,19 @@ func TestMaintenanceWindowAtApplyTime(t *testing.T) {
 	}
 
 	// without --no-wait the step waits for the window, then runs
+	start := time.Now()
 	opensSoon := func(s plans.Step, inst plans.Instance, now time.Time) (bool, time.Time, string) {
 		if inst.ID == "rm-crm-db" && time.Since(start) < 80*time.Millisecond {
 			return false, start.Add(80 * time.Millisecond), "window opens soon"
 		}
 		return true, time.Time{}, ""
 	}
-	start = time.Now()
 	opts.NoWait, opts.Window = false, opensSoon
 	res, err = apply(t, t.Context(), path, env.cloud, opts)
 	if err != nil || !res.Done() {
 		t.Fatalf("after the window opened: %v %s", err, summarize(res))
 	}
 }
-
-var start time.Time
 
 // windowNotContaining returns a one-hour window that starts two hours after now.
 func windowNotContaining(now time.Time) string {
