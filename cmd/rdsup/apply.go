@@ -139,7 +139,7 @@ func runApply(ctx context.Context, stdout, stderr io.Writer, o *applyOptions) er
 	if err := preview(stdout, sess); err != nil {
 		return err
 	}
-	if err := o.confirm(stderr, len(sess.Plan.Steps)); err != nil {
+	if err := o.confirm(ctx, stderr, len(sess.Plan.Steps)); err != nil {
 		return err
 	}
 
@@ -225,7 +225,7 @@ func preview(w io.Writer, s *executor.Session) error {
 }
 
 // confirm asks on a terminal; without one it needs --yes and never reads stdin.
-func (o *applyOptions) confirm(stderr io.Writer, steps int) error {
+func (o *applyOptions) confirm(ctx context.Context, stderr io.Writer, steps int) error {
 	if o.yes {
 		return nil
 	}
@@ -243,11 +243,20 @@ func (o *applyOptions) confirm(stderr io.Writer, steps int) error {
 		target = o.endpoint
 	}
 	fmt.Fprintf(stderr, "\nApply %d upgrade step(s) to %s? Only 'yes' is accepted: ", steps, target)
-	line, _ := bufio.NewReader(o.stdin).ReadString('\n')
-	if strings.TrimSpace(line) != "yes" {
-		return errors.New("apply cancelled: nothing was changed")
+	answer := make(chan string, 1)
+	go func() {
+		line, _ := bufio.NewReader(o.stdin).ReadString('\n')
+		answer <- line
+	}()
+	select {
+	case line := <-answer:
+		if strings.TrimSpace(line) == "yes" {
+			return nil
+		}
+	case <-ctx.Done():
+		fmt.Fprintln(stderr)
 	}
-	return nil
+	return errors.New("apply cancelled: nothing was changed")
 }
 
 func (o *applyOptions) isTerminal() bool {

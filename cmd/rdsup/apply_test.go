@@ -208,3 +208,35 @@ instances:
 		}
 	})
 }
+
+func TestApplyConfirmOnTerminal(t *testing.T) {
+	tests := []struct {
+		answer   string
+		wantErr  string
+		wantRuns bool
+	}{
+		{"yes\n", "", true},
+		{"no\n", "apply cancelled", false},
+		{"", "apply cancelled", false},
+	}
+	for _, tt := range tests {
+		t.Run(strings.TrimSpace(tt.answer)+"_", func(t *testing.T) {
+			path, p := planFile(t, exampleFleet)
+			sim, endpoint := simFor(t, p, rdssim.Faults{})
+			var out, errb bytes.Buffer
+			o := &applyOptions{planPath: path, endpoint: endpoint, stdin: strings.NewReader(tt.answer),
+				stdinTerminal: func() bool { return true }, stderrTerminal: func() bool { return false }}
+			o.exec.PollInterval = 5 * time.Millisecond
+			err := runApply(t.Context(), &out, &errb, o)
+			if tt.wantErr == "" && err != nil || tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
+				t.Fatalf("err = %v, want %q", err, tt.wantErr)
+			}
+			if !strings.Contains(errb.String(), "Apply 4 upgrade step(s) to "+endpoint) {
+				t.Errorf("no prompt on stderr: %q", errb.String())
+			}
+			if ran := len(sim.Calls()) > 0; ran != tt.wantRuns {
+				t.Errorf("API called = %v, want %v", ran, tt.wantRuns)
+			}
+		})
+	}
+}
