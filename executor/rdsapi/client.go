@@ -31,6 +31,9 @@ type Config struct {
 	Timeout time.Duration
 	// MaxConns bounds concurrent calls; 0 means 16.
 	MaxConns int
+	// Transport, when set, carries the HTTP requests (tests); nil → a clone
+	// of http.DefaultTransport.
+	Transport http.RoundTripper
 }
 
 // StaticCredentials returns a provider for a fixed access key pair.
@@ -82,8 +85,12 @@ func New(cfg Config) (*Client, error) {
 	if n <= 0 {
 		n = 16
 	}
-	base := http.DefaultTransport.(*http.Transport).Clone()
-	base.MaxIdleConnsPerHost = n
+	var base http.RoundTripper = cfg.Transport
+	if base == nil {
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxIdleConnsPerHost = n
+		base = t
+	}
 	c.tr = &ctxTransport{base: base, ctxs: map[string]context.Context{}}
 	c.clients = make(chan *rds.Client, n)
 	for range n {

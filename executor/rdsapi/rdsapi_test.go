@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"strings"
@@ -214,5 +215,39 @@ func TestMissingCredentials(t *testing.T) {
 	_, err = rdsapi.New(rdsapi.Config{Profile: "nope"})
 	if err == nil || !strings.Contains(err.Error(), `"nope"`) || strings.Contains(err.Error(), "s3cret") {
 		t.Errorf("unknown profile: %v", err)
+	}
+}
+
+// recorder answers every request with an error and remembers its URL.
+type recorder struct{ urls []*url.URL }
+
+func (r *recorder) RoundTrip(req *http.Request) (*http.Response, error) {
+	r.urls = append(r.urls, req.URL)
+	return nil, errors.New("recorded")
+}
+
+func TestRegionalEndpointOverHTTPS(t *testing.T) {
+	rec := &recorder{}
+	c, err := rdsapi.New(rdsapi.Config{Credentials: rdsapi.StaticCredentials("LTAIid", "secret"), Transport: rec, MaxConns: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.Describe(t.Context(), "cn-hangzhou", []string{"rm-a"})
+	if !errors.Is(err, rdsapi.ErrTransient) {
+		t.Errorf("err = %v, want transient", err)
+	}
+	if len(rec.urls) != 1 {
+		t.Fatalf("requests = %d, want 1", len(rec.urls))
+	}
+	u := rec.urls[0]
+	if u.Scheme != "https" || !strings.HasSuffix(u.Host, ".aliyuncs.com") || !strings.HasPrefix(u.Host, "rds") {
+		t.Errorf("request went to %s://%s, want https to the RDS endpoint", u.Scheme, u.Host)
+	}
+	q := u.Query()
+	if q.Get("Action") != "DescribeDBInstanceAttribute" || q.Get("RegionId") != "cn-hangzhou" || q.Get("DBInstanceId") != "rm-a" {
+		t.Errorf("query = %v", q)
+	}
+	if strings.Contains(u.String(), "secret") {
+		t.Error("the secret is on the wire")
 	}
 }
