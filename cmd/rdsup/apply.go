@@ -136,13 +136,6 @@ func runApply(ctx context.Context, stdout, stderr io.Writer, o *applyOptions) er
 		return err
 	}
 	defer sess.Close()
-	if err := preview(stdout, sess); err != nil {
-		return err
-	}
-	if err := o.confirm(ctx, stderr, len(sess.Plan.Steps)); err != nil {
-		return err
-	}
-
 	eng, err := o.policy.engine(ctx)
 	if err != nil {
 		return err
@@ -151,6 +144,12 @@ func runApply(ctx context.Context, stdout, stderr io.Writer, o *applyOptions) er
 		log.Warn("the policies apply re-checks steps with differ from those the plan was made with; pass the same -p/--data flags as to rdsup plan", "plan", d, "apply", eng.Digest())
 	}
 	o.exec.Window = policyWindow(ctx, eng, sess.Plan)
+	if err := preview(stdout, sess); err != nil {
+		return err
+	}
+	if err := o.confirm(ctx, stderr, len(sess.Plan.Steps)); err != nil {
+		return err
+	}
 
 	cloud, stopSim, err := o.cloud(sess.Plan, log)
 	if err != nil {
