@@ -1,0 +1,64 @@
+package executor
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/rdsup/rdsup/plans/plantest"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+// TestStatusJSON pins the documented `rdsup status --format json` shape.
+func TestStatusJSON(t *testing.T) {
+	p := plantest.Sample()
+	path := filepath.Join(t.TempDir(), "plan.json.journal")
+	j, err := OpenJournal(path, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := time.Date(2026, 11, 26, 7, 0, 0, 0, time.UTC)
+	s0, s1, s2 := p.Steps[0], p.Steps[1], p.Steps[2]
+	for i, r := range []Record{
+		{Event: EventStarted, Step: s0.ID, Instance: s0.InstanceID},
+		{Event: EventSubmitted, Step: s0.ID, Instance: s0.InstanceID, TaskID: "10000001", RequestID: "REQ-1"},
+		{Event: EventSucceeded, Step: s0.ID, Instance: s0.InstanceID, TaskID: "10000001", Reason: "upgraded to 5.6"},
+		{Event: EventStarted, Step: s1.ID, Instance: s1.InstanceID},
+		{Event: EventPending, Step: s2.ID, Instance: s2.InstanceID, Reason: "outside maintenance window 22:00Z-02:00Z"},
+	} {
+		r.Time = at.Add(time.Duration(i) * time.Minute)
+		if err := j.Append(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	j.Close()
+	recs, err := ReadJournal(path, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := StatusOf(p, "plan.json.journal", recs)
+	var got bytes.Buffer
+	enc := json.NewEncoder(&got)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(st); err != nil {
+		t.Fatal(err)
+	}
+	golden := filepath.Join("testdata", "status.json.golden")
+	if *update {
+		if err := os.WriteFile(golden, got.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run go test ./executor -run TestStatusJSON -update)", err)
+	}
+	if !bytes.Equal(got.Bytes(), want) {
+		t.Errorf("status JSON differs from %s (-update to accept):\n%s", golden, got.String())
+	}
+}
