@@ -240,3 +240,16 @@ func TestApplyConfirmOnTerminal(t *testing.T) {
 		})
 	}
 }
+
+func TestApplySimulatePlanFileLeavesNoJournal(t *testing.T) {
+	path, _ := planFile(t, exampleFleet)
+	out, stderr, code := runApplyCLI(t, "apply", path, "--simulate", "--yes")
+	if code != exitOK || !strings.Contains(out, "4 steps: 4 succeeded") {
+		t.Fatalf("exit %d\n%s\n%s", code, out, stderr)
+	}
+	for _, p := range []string{path + ".journal", path + ".lock"} {
+		if _, err := os.Stat(p); err == nil {
+			t.Errorf("a simulated run left %s next to the real plan", p)
+		}
+	}
+}
