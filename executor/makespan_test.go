@@ -3,6 +3,7 @@ package executor
 import (
 	"hash/fnv"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -88,6 +89,20 @@ func BenchmarkMakespan1000(b *testing.B) {
 				b.ReportMetric(lb.Seconds(), "LB-s")
 				b.ReportMetric(float64(res.APICalls)/float64(len(p.Steps)), "calls/instance")
 				b.ReportMetric(float64(len(p.Steps)), "steps")
+				upgrades, describes, ids := 0, 0, 0
+				for _, call := range env.sim.Calls() {
+					switch call.Action {
+					case "UpgradeDBInstanceEngineVersion":
+						upgrades++
+					case "DescribeDBInstanceAttribute":
+						describes++
+						ids += 1 + strings.Count(call.InstanceID, ",")
+					}
+				}
+				b.ReportMetric(float64(upgrades)/float64(len(p.Steps)), "upgrades/instance")
+				b.ReportMetric(float64(ids)/float64(max(1, describes)), "ids/describe")
+				b.Logf("upgrade calls %d (%.2f per instance), describe calls %d (%.2f per instance, %.1f ids per call)",
+					upgrades, float64(upgrades)/float64(len(p.Steps)), describes, float64(describes)/float64(len(p.Steps)), float64(ids)/float64(max(1, describes)))
 				n := time.Duration(len(p.Steps))
 				b.Logf("slot utilisation %.3f; per step: submit overhead %s, completion overhead %s",
 					float64(slot)/float64(time.Duration(c)*makespan), (pre / n).Round(time.Microsecond), (post / n).Round(time.Microsecond))
