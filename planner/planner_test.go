@@ -2,36 +2,15 @@ package planner_test
 
 import (
 	"errors"
-	"flag"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/rdsup/rdsup/internal/golden"
 	"github.com/rdsup/rdsup/planner"
 	"github.com/rdsup/rdsup/plans"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files under testdata/")
-
-// golden compares got with the golden file, or rewrites it with -update.
-func golden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read golden file (run `go test ./planner -update` to create it): %v", err)
-	}
-	if string(want) != string(got) {
-		t.Errorf("%s differs from the output:\n--- got\n%s\n--- want\n%s", path, got, want)
-	}
-}
 
 // planFile loads and builds an inventory under ../testdata.
 func planFile(t *testing.T, name string) (*plans.Plan, error) {
@@ -80,7 +59,7 @@ func TestBadInventories(t *testing.T) {
 					t.Errorf("error lacks %q:\n%v", w, err)
 				}
 			}
-			golden(t, filepath.Join("..", "testdata", "bad", tt.file+".err"), []byte(err.Error()+"\n"))
+			golden.Check(t, filepath.Join("..", "testdata", "bad", tt.file+".err"), []byte(err.Error()+"\n"))
 		})
 	}
 }

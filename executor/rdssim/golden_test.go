@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"flag"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -14,9 +12,8 @@ import (
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
 
 	"github.com/rdsup/rdsup/executor/rdssim"
+	"github.com/rdsup/rdsup/internal/golden"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 // TestWireShapes pins the raw JSON bodies of every action (and of an error)
 // as the SDK receives them; regenerate with go test -update.
@@ -63,21 +60,6 @@ func TestWireShapes(t *testing.T) {
 		enc.SetEscapeHTML(false)
 		_ = enc.Encode(v)
 		path := filepath.Join("testdata", s.name+".golden.json")
-		if *update {
-			if err := os.MkdirAll("testdata", 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(path, got.Bytes(), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			continue
-		}
-		want, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatalf("%v (run go test -update to create it)", err)
-		}
-		if !bytes.Equal(got.Bytes(), want) {
-			t.Errorf("%s differs from %s (go test -update to accept):\n%s", s.name, path, got.String())
-		}
+		golden.Check(t, path, got.Bytes())
 	}
 }

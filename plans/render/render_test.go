@@ -3,38 +3,16 @@ package render_test
 import (
 	"bytes"
 	"errors"
-	"flag"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/rdsup/rdsup/internal/golden"
 	"github.com/rdsup/rdsup/plans"
 	"github.com/rdsup/rdsup/plans/plantest"
 	"github.com/rdsup/rdsup/plans/render"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
-
-// golden compares got with testdata/name, or rewrites it with -update.
-func golden(t *testing.T, name string, got []byte) {
-	t.Helper()
-	path := filepath.Join("testdata", name)
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("read golden file: %v (run `go test ./plans/render -update` to create it)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("output differs from %s (run `go test ./plans/render -update` if the change is intended)\n--- got ---\n%s\n--- want ---\n%s", path, got, want)
-	}
-}
 
 func TestGolden(t *testing.T) {
 	emptyPlan := plantest.Sample()
@@ -53,7 +31,7 @@ func TestGolden(t *testing.T) {
 				if err := render.Render(&buf, format, p); err != nil {
 					t.Fatalf("Render(%s): %v", format, err)
 				}
-				golden(t, name+"."+ext[format], buf.Bytes())
+				golden.Check(t, filepath.Join("testdata", name+"."+ext[format]), buf.Bytes())
 
 				// Deterministic: a second rendering gives the same bytes.
 				var again bytes.Buffer
