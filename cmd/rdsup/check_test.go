@@ -37,13 +37,7 @@ deny contains {"msg": sprintf("%s: payments are frozen this week", [input.instan
 	}
 	edited := writeEdited(t, plan, "edited.json", `"toVersion": "5.6"`, `"toVersion": "5.7"`)
 
-	tests := []struct {
-		name   string
-		args   []string
-		code   int
-		stdout []string
-		stderr []string
-	}{
+	tests := []cliCase{
 		{name: "clean plan", args: []string{"check", plan}, code: exitOK,
 			stdout: []string{"checked, 0 steps denied", "plan is applicable", "at " + checkAt}},
 		{name: "junit", args: []string{"check", plan, "--output", "junit"}, code: exitOK,
@@ -73,22 +67,7 @@ deny contains {"msg": sprintf("%s: payments are frozen this week", [input.instan
 			stderr: []string{"none.json"}},
 	}
 	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			stdout, stderr, code := runCLI(t, tc.args...)
-			if code != tc.code {
-				t.Errorf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tc.code, stdout, stderr)
-			}
-			for _, s := range tc.stdout {
-				if !strings.Contains(stdout, s) {
-					t.Errorf("stdout lacks %q:\n%s", s, stdout)
-				}
-			}
-			for _, s := range tc.stderr {
-				if !strings.Contains(stderr, s) {
-					t.Errorf("stderr lacks %q:\n%s", s, stderr)
-				}
-			}
-		})
+		t.Run(tc.name, func(t *testing.T) { tc.check(t) })
 	}
 }
 

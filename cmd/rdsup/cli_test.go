@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 )
 
@@ -17,4 +18,34 @@ func runCLI(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	err := cmd.ExecuteContext(t.Context())
 	code = exitCode(&errb, err)
 	return out.String(), errb.String(), code
+}
+
+// cliCase is one command-line run and what it must print and return.
+type cliCase struct {
+	name   string
+	args   []string
+	code   int
+	stdout []string // substrings stdout must contain
+	stderr []string // substrings stderr must contain
+}
+
+// check runs the case and reports every difference; it returns the output
+// for further checks.
+func (c cliCase) check(t *testing.T) (stdout, stderr string) {
+	t.Helper()
+	stdout, stderr, code := runCLI(t, c.args...)
+	if code != c.code {
+		t.Errorf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, c.code, stdout, stderr)
+	}
+	for _, s := range c.stdout {
+		if !strings.Contains(stdout, s) {
+			t.Errorf("stdout lacks %q:\n%s", s, stdout)
+		}
+	}
+	for _, s := range c.stderr {
+		if !strings.Contains(stderr, s) {
+			t.Errorf("stderr lacks %q:\n%s", s, stderr)
+		}
+	}
+	return stdout, stderr
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"path/filepath"
-	"strings"
 	"testing"
 )
 
@@ -17,13 +16,7 @@ test_fails if {
 }
 `)
 	broken := writePolicyDir(t, "broken.rego", "package rdsup.broken\n\ndeny contains msg if {\n")
-	tests := []struct {
-		name   string
-		args   []string
-		code   int
-		stdout []string
-		stderr []string
-	}{
+	tests := []cliCase{
 		{name: "built-in tests pass", args: []string{"policy", "test"}, code: exitOK,
 			stdout: []string{"builtin/state_test.rego:", "data.rdsup.window_test.test_window_across_midnight: PASS", "PASS: "}},
 		{name: "a failing test fails the run", args: []string{"policy", "test", failing}, code: exitError,
@@ -39,21 +32,6 @@ test_fails if {
 			stdout: []string{"# ---- builtin/state.rego ----", "package rdsup.window", "# ---- builtin/data.yaml ----", `"5.5": ["5.6"]`, "tagKey: env"}},
 	}
 	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			stdout, stderr, code := runCLI(t, tc.args...)
-			if code != tc.code {
-				t.Errorf("exit %d, want %d\nstdout:\n%s\nstderr:\n%s", code, tc.code, stdout, stderr)
-			}
-			for _, s := range tc.stdout {
-				if !strings.Contains(stdout, s) {
-					t.Errorf("stdout lacks %q:\n%s", s, stdout)
-				}
-			}
-			for _, s := range tc.stderr {
-				if !strings.Contains(stderr, s) {
-					t.Errorf("stderr lacks %q:\n%s", s, stderr)
-				}
-			}
-		})
+		t.Run(tc.name, func(t *testing.T) { tc.check(t) })
 	}
 }
