@@ -28,67 +28,110 @@ func (r *runner) work(ctx, hard context.Context, n *node) outcome {
 	if err != nil {
 		return r.errOutcome(n, "read instance", err)
 	}
-	switch {
-	case live.EngineVersion == s.ToVersion && live.Status == StatusRunning:
-		return r.succeed(n, rec.TaskID, "already on "+s.ToVersion)
-	case live.EngineVersion == s.ToVersion:
-		// on its way to the target (an earlier run's upgrade, or someone's): wait for Running
-		return r.await(ctx, n, time.Now(), rec.TaskID)
-	case live.EngineVersion != s.FromVersion:
-		return r.fail(n, fmt.Sprintf("drift: instance %s runs %s %s, the plan expected %s; make a new plan with `rdsup plan`",
-			s.InstanceID, s.Engine, live.EngineVersion, s.FromVersion))
-	case live.Status != StatusRunning && !rec.Started:
-		return r.fail(n, fmt.Sprintf("drift: instance %s is %s, not Running as planned; run apply again once it is Running, or make a new plan",
-			s.InstanceID, live.Status))
-	case live.Status == StatusRunning && rec.Submitted:
-		return r.fail(n, fmt.Sprintf("the upgrade submitted earlier (task %s) ended with %s still on %s (%s); its ClientToken is spent: make a new plan to retry",
-			orUnknown(rec.TaskID), s.InstanceID, s.FromVersion, rec.Reason))
-	}
-	if live.Status == StatusRunning {
-		inst := r.instance(s.InstanceID) // live facts over the plan's snapshot
-		inst.Status, inst.EngineVersion = live.Status, live.EngineVersion
-		if live.MaintainTime != "" {
-			inst.MaintainTime = live.MaintainTime
+	var busySince time.Time // when the instance was first found refusing the upgrade for its state
+	probed := false
+	for {
+		switch {
+		case live.EngineVersion == s.ToVersion && live.Status == StatusRunning:
+			return r.succeed(n, rec.TaskID, "already on "+s.ToVersion)
+		case live.EngineVersion == s.ToVersion:
+			// on its way to the target (an earlier run's upgrade, or someone's): wait for Running
+			return r.await(ctx, n, time.Now(), rec.TaskID)
+		case live.EngineVersion != s.FromVersion:
+			return r.fail(n, fmt.Sprintf("drift: instance %s runs %s %s, the plan expected %s; make a new plan with `rdsup plan`",
+				s.InstanceID, s.Engine, live.EngineVersion, s.FromVersion))
+		case live.Status != StatusRunning && !rec.Started:
+			return r.fail(n, fmt.Sprintf("drift: instance %s is %s, not Running as planned; run apply again once it is Running, or make a new plan",
+				s.InstanceID, live.Status))
+		case live.Status == StatusRunning && rec.Submitted:
+			return r.fail(n, fmt.Sprintf("the upgrade submitted earlier (task %s) ended with %s still on %s (%s); its ClientToken is spent: make a new plan to retry",
+				orUnknown(rec.TaskID), s.InstanceID, s.FromVersion, rec.Reason))
 		}
-		if open, opens, why := r.o.Window(s, inst, r.o.Now()); !open {
-			if opens.IsZero() || r.o.NoWait {
-				if err := r.j.Append(Record{Event: EventPending, Step: s.ID, Instance: s.InstanceID, Reason: why}); err != nil {
+		send := true
+		switch {
+		case live.Status == StatusRunning:
+			if o, stop := r.checkWindow(n, live); stop {
+				return o
+			}
+		case !probed:
+			// An earlier attempt may have been accepted (its answer lost, or
+			// the process died before journaling it). The API answers a
+			// ClientToken it accepted with the same task whatever the
+			// instance's state, so re-send it once: a refusal for the state
+			// means our upgrade was never accepted and the instance is busy
+			// with something else.
+			probed = true
+		default:
+			send = false // busy, not with our upgrade: wait for Running, then check the window
+		}
+		if send {
+			if ctx.Err() != nil {
+				return outcome{n: n, state: StateNotStarted, detail: "interrupted before the upgrade call"}
+			}
+			if !rec.Started {
+				if err := r.j.Append(Record{Event: EventStarted, Step: s.ID, Instance: s.InstanceID}); err != nil {
 					return outcome{n: n, fatal: err}
 				}
-				r.event(n, StatePending, why)
-				return outcome{n: n, state: StatePending, detail: why}
+				rec.Started = true
 			}
-			return outcome{n: n, state: stateWindow, detail: why, opensAt: opens}
+			r.event(n, "started", fmt.Sprintf("upgrading %s → %s", s.FromVersion, s.ToVersion))
+			task, o, ok := r.submit(ctx, hard, n)
+			if ok {
+				if err := r.j.Append(Record{Event: EventSubmitted, Step: s.ID, Instance: s.InstanceID, TaskID: task.TaskID, RequestID: task.RequestID}); err != nil {
+					return outcome{n: n, fatal: err}
+				}
+				r.event(n, "submitted", "task "+orUnknown(task.TaskID))
+				return r.await(ctx, n, time.Now(), task.TaskID)
+			}
+			if o.n != nil {
+				return o
+			}
+		}
+		// refused for the instance's state: wait a bounded time and look again
+		if busySince.IsZero() {
+			busySince = time.Now()
+		}
+		if time.Since(busySince) > r.o.WrongStateWait {
+			return r.fail(n, fmt.Sprintf("instance %s stayed %s, refusing the upgrade, for %s; the upgrade was never accepted (its ClientToken is not spent): run apply again once the instance is Running",
+				s.InstanceID, live.Status, r.o.WrongStateWait))
+		}
+		r.event(n, "waiting", fmt.Sprintf("instance %s is %s and refuses the upgrade: waiting", s.InstanceID, live.Status))
+		if live, err = r.observe(ctx, n, false); err != nil {
+			return r.errOutcome(n, "read instance", err)
 		}
 	}
-	if ctx.Err() != nil {
-		return outcome{n: n, state: StateNotStarted, detail: "interrupted before the upgrade call"}
+}
+
+// checkWindow re-checks the step's window with the live facts; stop says
+// the step may not start now (outcome: pending or waiting for the window).
+func (r *runner) checkWindow(n *node, live rdsapi.Instance) (outcome, bool) {
+	s := n.step
+	inst := r.instance(s.InstanceID) // live facts over the plan's snapshot
+	inst.Status, inst.EngineVersion = live.Status, live.EngineVersion
+	if live.MaintainTime != "" {
+		inst.MaintainTime = live.MaintainTime
 	}
-	if !rec.Started {
-		if err := r.j.Append(Record{Event: EventStarted, Step: s.ID, Instance: s.InstanceID}); err != nil {
-			return outcome{n: n, fatal: err}
+	open, opens, why := r.o.Window(s, inst, r.o.Now())
+	if open {
+		return outcome{}, false
+	}
+	if opens.IsZero() || r.o.NoWait {
+		if err := r.j.Append(Record{Event: EventPending, Step: s.ID, Instance: s.InstanceID, Reason: why}); err != nil {
+			return outcome{n: n, fatal: err}, true
 		}
+		r.event(n, StatePending, why)
+		return outcome{n: n, state: StatePending, detail: why}, true
 	}
-	r.event(n, "started", fmt.Sprintf("upgrading %s → %s", s.FromVersion, s.ToVersion))
-	task, o, ok := r.submit(ctx, hard, n)
-	if !ok {
-		return o
-	}
-	if err := r.j.Append(Record{Event: EventSubmitted, Step: s.ID, Instance: s.InstanceID, TaskID: task.TaskID, RequestID: task.RequestID}); err != nil {
-		return outcome{n: n, fatal: err}
-	}
-	r.event(n, "submitted", "task "+orUnknown(task.TaskID))
-	return r.await(ctx, n, time.Now(), task.TaskID)
+	return outcome{n: n, state: stateWindow, detail: why, opensAt: opens}, true
 }
 
 // submit calls UpgradeDBInstanceEngineVersion with the step's ClientToken
 // until the API accepts it, retrying throttling and transient errors with
-// backoff (the token makes a repeat harmless) and a refusal for the
-// instance's state for a bounded time.
+// backoff (the token makes a repeat harmless). A refusal for the
+// instance's state returns ok false with a zero outcome: the caller waits
+// for the instance and tries again.
 func (r *runner) submit(ctx, hard context.Context, n *node) (rdsapi.Task, outcome, bool) {
-	s := n.step
-	req := rdsapi.Upgrade{Region: s.Region, InstanceID: s.InstanceID, EngineVersion: s.ToVersion,
-		EffectiveTime: s.EffectiveTime, ClientToken: s.ClientToken}
+	req := upgradeOf(n.step)
 	start := time.Now()
 	for attempt := 0; ; attempt++ {
 		if attempt > 0 && ctx.Err() != nil {
@@ -107,14 +150,8 @@ func (r *runner) submit(ctx, hard context.Context, n *node) (rdsapi.Task, outcom
 				return rdsapi.Task{}, r.fail(n, fmt.Sprintf("upgrade call kept failing for %s: %v; run apply again to retry with the same ClientToken", r.o.RetryFor, err)), false
 			}
 		case errors.Is(err, rdsapi.ErrWrongState):
-			// An earlier attempt whose answer was lost may have started it.
-			live, lerr := r.observe(ctx, n, true)
-			if lerr == nil && live.Status != StatusRunning && (live.EngineVersion == s.FromVersion || live.EngineVersion == s.ToVersion) && (attempt > 0 || n.rec.Started) {
-				return rdsapi.Task{}, outcome{}, true
-			}
-			if time.Since(start) > r.o.WrongStateWait {
-				return rdsapi.Task{}, r.fail(n, fmt.Sprintf("instance %s stayed in a state that refuses the upgrade for %s: %v", s.InstanceID, r.o.WrongStateWait, err)), false
-			}
+			r.event(n, "retry", err.Error())
+			return rdsapi.Task{}, outcome{}, false
 		default:
 			return rdsapi.Task{}, r.fail(n, fmt.Sprintf("upgrade refused: %v", err)), false
 		}
@@ -123,6 +160,12 @@ func (r *runner) submit(ctx, hard context.Context, n *node) (rdsapi.Task, outcom
 			return rdsapi.Task{}, outcome{n: n, state: StateNotStarted, detail: "interrupted while retrying the upgrade call; the next apply re-sends it with the same ClientToken"}, false
 		}
 	}
+}
+
+// upgradeOf is the upgrade request of step s: always the plan's ClientToken.
+func upgradeOf(s plans.Step) rdsapi.Upgrade {
+	return rdsapi.Upgrade{Region: s.Region, InstanceID: s.InstanceID, EngineVersion: s.ToVersion,
+		EffectiveTime: s.EffectiveTime, ClientToken: s.ClientToken}
 }
 
 // await waits until the instance is Running on the target version.
