@@ -157,3 +157,39 @@ func TestResumeStartedStepBusyThenWindowClosed(t *testing.T) {
 		}
 	}
 }
+
+// A step whose accepted upgrade was journaled as failed is never sent
+// again, even when the instance is busy on resume: the journal already
+// says the API accepted its ClientToken.
+func TestResumeSubmittedStepNeverResent(t *testing.T) {
+	p := examplePlan(t)
+	env := startSim(t, p, rdssim.Options{Faults: rdssim.Faults{Drift: []rdssim.Drift{
+		{ID: "rm-crm-db", Status: "Restarting", For: 150 * time.Millisecond},
+	}}})
+	path := writePlan(t, p)
+	s := stepOf(t, p, "rm-crm-db")
+	j, err := OpenJournal(JournalPath(path), p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []Record{
+		{Event: EventStarted, Step: s.ID, Instance: s.InstanceID},
+		{Event: EventSubmitted, Step: s.ID, Instance: s.InstanceID, TaskID: "77"},
+		{Event: EventFailed, Step: s.ID, Instance: s.InstanceID, Reason: "upgrade task 77 ended on 5.5"},
+	} {
+		if err := j.Append(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	j.Close()
+	res, err := apply(t, t.Context(), path, env.cloud, fastOptions())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := resultOf(res, "rm-crm-db"); got.State != StateFailed || !strings.Contains(got.Detail, "spent") {
+		t.Errorf("rm-crm-db = %s (%s), want failed: token spent", got.State, got.Detail)
+	}
+	if n := len(upgradeCalls(env.sim)["rm-crm-db"]); n != 0 {
+		t.Errorf("rm-crm-db got %d upgrade calls, want none (its token was accepted before)", n)
+	}
+}

@@ -40,6 +40,10 @@ func (r *runner) work(ctx, hard context.Context, n *node) outcome {
 		case live.EngineVersion != s.FromVersion:
 			return r.fail(n, fmt.Sprintf("drift: instance %s runs %s %s, the plan expected %s; make a new plan with `rdsup plan`",
 				s.InstanceID, s.Engine, live.EngineVersion, s.FromVersion))
+		case live.Status != StatusRunning && rec.Submitted:
+			// our upgrade was accepted in an earlier run: never send its token
+			// again (it may be spent); see where it ends
+			return r.await(ctx, n, rec.SubmittedAt, rec.TaskID)
 		case live.Status != StatusRunning && !rec.Started:
 			return r.fail(n, fmt.Sprintf("drift: instance %s is %s, not Running as planned; run apply again once it is Running, or make a new plan",
 				s.InstanceID, live.Status))
