@@ -36,9 +36,14 @@ type Options struct {
 	Concurrency  int           // steps in flight at once
 	QPS          float64       // API calls per second, all actions together
 	PollInterval time.Duration // between batched status reads of in-flight instances
-	StepTimeout  time.Duration // from the upgrade call to Running on the target version
-	KeepGoing    bool          // after a failure, keep starting steps of other clusters
-	NoWait       bool          // leave steps whose window is closed pending instead of waiting
+	// StepTimeout: from the upgrade call to Running on the target version.
+	// For MaintainTime upgrades it runs from when the cloud starts the
+	// upgrade, at the latest from the opening of the instance's
+	// maintenance window (judged by Now). A timed-out step is failed; the
+	// next apply polls it again.
+	StepTimeout time.Duration
+	KeepGoing   bool // after a failure, keep starting steps of other clusters
+	NoWait      bool // leave steps whose window is closed pending instead of waiting
 	// StartGrace: an Immediate upgrade whose instance is still Running on the
 	// old version this long after submission, never seen upgrading, failed.
 	StartGrace     time.Duration

@@ -38,6 +38,9 @@ type Record struct {
 	TaskID    string    `json:"taskId,omitempty"`
 	RequestID string    `json:"requestId,omitempty"`
 	Reason    string    `json:"reason,omitempty"`
+	// TimedOut marks a failed record of an accepted upgrade that did not
+	// finish within the step timeout: the next apply polls it again.
+	TimedOut bool `json:"timedOut,omitempty"`
 }
 
 // StepRecord is what the journal says about one step: its records folded.
@@ -48,6 +51,7 @@ type StepRecord struct {
 	TaskID      string    `json:"taskId,omitempty"`
 	RequestID   string    `json:"requestId,omitempty"`
 	Reason      string    `json:"reason,omitempty"`
+	TimedOut    bool      `json:"timedOut,omitempty"` // failed only by the step timeout: resume polls again
 	SubmittedAt time.Time `json:"submittedAt,omitzero"`
 	Updated     time.Time `json:"updated,omitzero"`
 }
@@ -175,6 +179,7 @@ func (j *Journal) replay(data []byte) (int, error) {
 func (j *Journal) fold(r Record) {
 	s := j.steps[r.Step]
 	s.Phase, s.Updated = r.Event, r.Time
+	s.TimedOut = r.Event == EventFailed && r.TimedOut
 	switch r.Event {
 	case EventStarted:
 		s.Started = true

@@ -27,6 +27,7 @@ type node struct {
 	taskID  string
 	opensAt time.Time
 	began   time.Time
+	askedAt time.Time // when this run's upgrade call was accepted, on the window clock (Options.Now)
 	dur     time.Duration
 }
 

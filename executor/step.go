@@ -19,7 +19,7 @@ const StatusRunning = "Running"
 // journaled.
 func (r *runner) work(ctx, hard context.Context, n *node) outcome {
 	s, rec := n.step, n.rec
-	if rec.Submitted && rec.Phase != EventFailed {
+	if rec.Submitted && (rec.Phase != EventFailed || rec.TimedOut) {
 		r.event(n, "resumed", "polling the upgrade submitted earlier")
 		return r.await(ctx, n, rec.SubmittedAt, rec.TaskID)
 	}
@@ -81,6 +81,7 @@ func (r *runner) work(ctx, hard context.Context, n *node) outcome {
 			r.event(n, "started", fmt.Sprintf("upgrading %s → %s", s.FromVersion, s.ToVersion))
 			task, o, ok := r.submit(ctx, hard, n)
 			if ok {
+				n.askedAt = r.o.Now()
 				if err := r.j.Append(Record{Event: EventSubmitted, Step: s.ID, Instance: s.InstanceID, TaskID: task.TaskID, RequestID: task.RequestID}); err != nil {
 					return outcome{n: n, fatal: err}
 				}
@@ -172,13 +173,25 @@ func upgradeOf(s plans.Step) rdsapi.Upgrade {
 		EffectiveTime: s.EffectiveTime, ClientToken: s.ClientToken}
 }
 
-// await waits until the instance is Running on the target version.
+// await waits until the instance is Running on the target version, for
+// at most StepTimeout: from the upgrade call for Immediate upgrades; for
+// MaintainTime upgrades from the moment the cloud starts the upgrade, and
+// at the latest from the opening of the instance's maintenance window, so
+// an upgrade that never starts (or ran and rolled back unseen) is not
+// waited on forever.
 func (r *runner) await(ctx context.Context, n *node, submitted time.Time, taskID string) outcome {
 	s := n.step
-	immediate := s.EffectiveTime != "MaintainTime"
+	immediate := s.EffectiveTime != plans.EffectiveMaintenance
 	deadline := submitted.Add(r.o.StepTimeout)
 	if submitted.Before(n.began) {
 		deadline = time.Now().Add(r.o.StepTimeout) // resumed: a fresh budget for this run
+	}
+	// MaintainTime: the window opens at opensAt on the window clock (Now);
+	// opened is the real time we first saw it open.
+	var opensAt, opened time.Time
+	waitFrom := n.askedAt // when the upgrade was asked for, on the window clock
+	if waitFrom.IsZero() {
+		waitFrom = r.o.Now() // resumed, or an upgrade found under way
 	}
 	saw := false
 	for {
@@ -190,6 +203,13 @@ func (r *runner) await(ctx context.Context, n *node, submitted time.Time, taskID
 			return r.errOutcome(n, "poll instance", err)
 		}
 		now := time.Now()
+		if !immediate && opensAt.IsZero() {
+			window := live.MaintainTime
+			if window == "" {
+				window = r.instance(s.InstanceID).MaintainTime
+			}
+			opensAt = windowStart(window, waitFrom)
+		}
 		switch {
 		case live.EngineVersion == s.ToVersion && live.Status == StatusRunning:
 			return r.succeed(n, taskID, "upgraded to "+s.ToVersion)
@@ -204,11 +224,43 @@ func (r *runner) await(ctx context.Context, n *node, submitted time.Time, taskID
 		case live.EngineVersion != s.FromVersion && live.EngineVersion != s.ToVersion:
 			return r.fail(n, fmt.Sprintf("drift: instance %s runs %s, expected %s or %s", s.InstanceID, live.EngineVersion, s.FromVersion, s.ToVersion))
 		}
-		if now.After(deadline) && (immediate || saw) {
-			return r.fail(n, fmt.Sprintf("timed out after %s waiting for %s to be Running on %s (now %s on %s); run apply again to keep polling",
+		if !immediate && !saw && opened.IsZero() && !r.o.Now().Before(opensAt) {
+			opened = now
+			deadline = now.Add(r.o.StepTimeout)
+		}
+		switch {
+		case !now.After(deadline):
+		case immediate || saw:
+			return r.timedOut(n, fmt.Sprintf("timed out after %s waiting for %s to be Running on %s (now %s on %s); run apply again to keep polling",
 				r.o.StepTimeout, s.InstanceID, s.ToVersion, live.Status, live.EngineVersion))
+		case !opened.IsZero():
+			return r.timedOut(n, fmt.Sprintf("the MaintainTime upgrade (task %s) of %s was never seen starting: %s after its maintenance window %s opened (%s) it is still %s on %s; it may still be scheduled, or may have run and rolled back: see the task in the console; run apply again to keep waiting",
+				orUnknown(taskID), s.InstanceID, r.o.StepTimeout, live.MaintainTime, opensAt.Format(time.RFC3339), live.Status, live.EngineVersion))
 		}
 	}
+}
+
+// windowStart is when a MaintainTime upgrade asked for at now may start:
+// now inside the daily window "HH:MMZ-HH:MMZ", else its next opening; now
+// for a window that cannot be parsed.
+func windowStart(window string, now time.Time) time.Time {
+	from, to, err := plans.ParseWindow(window)
+	if err != nil || plans.InWindow(now, from, to) {
+		return now
+	}
+	return plans.NextWindowStart(now, from)
+}
+
+// timedOut fails a step whose accepted upgrade did not finish in time; the
+// journal marks it so the next apply polls it again instead of calling the
+// ClientToken spent.
+func (r *runner) timedOut(n *node, reason string) outcome {
+	if err := r.j.Append(Record{Event: EventFailed, Step: n.step.ID, Instance: n.step.InstanceID, Reason: reason, TimedOut: true}); err != nil {
+		return outcome{n: n, fatal: err}
+	}
+	r.event(n, StateFailed, reason)
+	r.o.Logger.Error("step failed", "step", n.step.ID, "instance", n.step.InstanceID, "reason", reason)
+	return outcome{n: n, state: StateFailed, detail: reason}
 }
 
 // observe reads the instance through the batched poller, riding out

@@ -64,6 +64,13 @@ a step starts as soon as every step it depends on succeeded, up to
 again resumes: done steps are skipped, submitted ones polled, unconfirmed ones
 re-sent with the same ClientToken, so no instance is ever upgraded twice.
 
+Each step waits at most --step-timeout for its instance to be Running on the
+target version: from the upgrade call (Immediate), or for MaintainTime
+upgrades from when the cloud starts the upgrade and at the latest from the
+opening of the instance's maintenance window, so an upgrade that never starts
+fails instead of being waited on forever. A timed-out step is not spent: the
+next apply polls it again.
+
 With -i INVENTORY, apply plans first (like rdsup plan), writes the plan to -o
 and applies it. --simulate runs everything against an in-process simulator of
 the RDS API seeded from the plan's inventory snapshot, with accelerated time;
@@ -105,7 +112,7 @@ denied steps, 3 work left pending (window closed with --no-wait, interrupted).`,
 	f.IntVar(&o.exec.Concurrency, "concurrency", executor.DefaultConcurrency, "steps in flight at once (independent clusters run in parallel)")
 	f.Float64Var(&o.exec.QPS, "qps", executor.DefaultQPS, "API calls per second, all actions together")
 	f.DurationVar(&o.exec.PollInterval, "poll-interval", executor.DefaultPollInterval, "between batched status reads of in-flight instances")
-	f.DurationVar(&o.exec.StepTimeout, "step-timeout", executor.DefaultStepTimeout, "from the upgrade call to Running on the target version")
+	f.DurationVar(&o.exec.StepTimeout, "step-timeout", executor.DefaultStepTimeout, "from the upgrade call to Running on the target version (MaintainTime upgrades: from when the upgrade starts, at the latest from the opening of the maintenance window); a timed-out step fails and the next apply polls it again")
 	f.BoolVar(&o.exec.KeepGoing, "keep-going", false, "after a failure, keep starting steps of other clusters")
 	f.BoolVar(&o.exec.NoWait, "no-wait", false, "leave steps outside their maintenance window pending (exit 3) instead of waiting")
 	_ = cmd.MarkFlagFilename("inventory", "yaml", "yml")

@@ -1,0 +1,104 @@
+package executor
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rdsup/rdsup/executor/rdssim"
+)
+
+const nightFleet = `defaults:
+  region: cn-hangzhou
+  engine: MySQL
+  targetVersion: "5.6"
+  effectiveTime: MaintainTime
+instances:
+  - id: rm-night
+    engineVersion: "5.5"
+    role: primary
+    status: Running
+    maintainTime: "11:00Z-12:00Z"
+`
+
+// A MaintainTime upgrade that is never seen starting — here it runs and
+// rolls back between two polls — fails StepTimeout after its maintenance
+// window opened instead of being waited on until apply is interrupted; the
+// journal marks it timed out so the next apply polls it again.
+func TestMaintainTimeUpgradeThatNeverStarts(t *testing.T) {
+	p := planFromYAML(t, "night.yaml", []byte(nightFleet))
+	clock := rdssim.NewManualClock(time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC))
+	env := startSim(t, p, rdssim.Options{Clock: clock, UpgradeDuration: time.Minute,
+		Faults: rdssim.Faults{FailUpgrade: []string{"rm-night"}}})
+	path := writePlan(t, p)
+	opts := fastOptions()
+	opts.Now = clock.Now
+	opts.StepTimeout = 100 * time.Millisecond
+	opts.OnEvent = func(ev Event) {
+		if ev.Kind == "submitted" {
+			clock.Advance(2 * time.Hour) // past the window's opening and the task's end
+		}
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
+	defer cancel()
+	res, err := apply(t, ctx, path, env.cloud, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := resultOf(res, "rm-night")
+	if s.State != StateFailed || !strings.Contains(s.Detail, "never seen starting") {
+		t.Fatalf("rm-night = %s (%s), want failed: never seen starting", s.State, s.Detail)
+	}
+	recs, err := ReadJournal(JournalPath(path), p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := recs[s.Step]; !r.TimedOut || !r.Submitted {
+		t.Errorf("journal record %+v, want submitted and timed out", r)
+	}
+	// the next apply keeps waiting (until the next window + timeout, here
+	// until it is interrupted) and never re-sends the token
+	ctx2, cancel2 := context.WithTimeout(t.Context(), 200*time.Millisecond)
+	defer cancel2()
+	opts.OnEvent = nil
+	res, err = apply(t, ctx2, path, env.cloud, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := resultOf(res, "rm-night"); s.State != StateInFlight {
+		t.Errorf("resumed rm-night = %s (%s), want in-flight (polled again)", s.State, s.Detail)
+	}
+	if n := len(upgradeCalls(env.sim)["rm-night"]); n != 1 {
+		t.Errorf("upgrade calls = %d, want 1", n)
+	}
+}
+
+// Until the window opens the step timeout does not run: a MaintainTime
+// upgrade scheduled for a window hours away is not failed early.
+func TestMaintainTimeUpgradeWaitsForItsWindow(t *testing.T) {
+	p := planFromYAML(t, "night.yaml", []byte(nightFleet))
+	clock := rdssim.NewManualClock(time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC))
+	env := startSim(t, p, rdssim.Options{Clock: clock, UpgradeDuration: time.Minute})
+	path := writePlan(t, p)
+	opts := fastOptions()
+	opts.Now = clock.Now
+	opts.StepTimeout = 50 * time.Millisecond
+	var submitted time.Time
+	opts.OnEvent = func(ev Event) {
+		if ev.Kind == "submitted" {
+			submitted = time.Now()
+			go func() {
+				time.Sleep(300 * time.Millisecond) // several step timeouts before the window opens
+				clock.Advance(61 * time.Minute)    // window open and the upgrade done
+			}()
+		}
+	}
+	res, err := apply(t, t.Context(), path, env.cloud, opts)
+	if err != nil || !res.Done() {
+		t.Fatalf("apply: %v %s", err, summarize(res))
+	}
+	if d := time.Since(submitted); d < 300*time.Millisecond {
+		t.Errorf("done %s after submission, before the window opened", d)
+	}
+}
