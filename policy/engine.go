@@ -40,7 +40,8 @@ type Engine struct {
 	workers  int
 	compiler *ast.Compiler
 	store    storage.Store
-	query    rego.PreparedEvalQuery // nil-safe only when rules is non-empty
+	query    ast.Body // every rule set bound to r<i>, compiled; set when rules is non-empty
+	qc       ast.QueryCompiler
 
 	ruleOnce    sync.Once
 	ruleQueries []rego.PreparedEvalQuery // one per rule, for naming eval errors
@@ -104,8 +105,7 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	}
 	e.store = inmem.NewFromObjectWithOpts(data, inmem.OptRoundTripOnWrite(false), inmem.OptReturnASTValuesOnRead(true))
 	if len(e.rules) > 0 {
-		e.query, err = e.prepare(ctx, e.rules)
-		if err != nil {
+		if e.query, e.qc, err = e.compileQuery(e.rules); err != nil {
 			return nil, err
 		}
 	}
@@ -198,23 +198,46 @@ func sortRules(rules []ruleRef) {
 	}
 }
 
-// prepare compiles one query that collects every rule set in r<i>. A set
-// of `contains` rules is always defined (maybe empty) and is bound
-// directly; other rules are wrapped: r<i> is [] when undefined, [value]
-// otherwise.
-func (e *Engine) prepare(ctx context.Context, rules []ruleRef) (rego.PreparedEvalQuery, error) {
+// queryText is one query that collects every rule set in r<i>. A set of
+// `contains` rules is always defined (maybe empty) and is bound directly;
+// other rules are wrapped: r<i> is [] when undefined, [value] otherwise.
+// The bindings use `=`, so the compiled query keeps the names r<i>.
+func queryText(rules []ruleRef) string {
 	var q strings.Builder
 	for i, r := range rules {
 		if i > 0 {
 			q.WriteString("; ")
 		}
 		if r.complete {
-			fmt.Fprintf(&q, "%s := [x | x := %s]", r.bind, r.ref)
+			fmt.Fprintf(&q, "%s = [x | x := %s]", r.bind, r.ref)
 		} else {
-			fmt.Fprintf(&q, "%s := %s", r.bind, r.ref)
+			fmt.Fprintf(&q, "%s = %s", r.bind, r.ref)
 		}
 	}
-	body, err := ast.ParseBodyWithOpts(q.String(), ast.ParserOptions{RegoVersion: ast.RegoV1})
+	return q.String()
+}
+
+// compileQuery compiles the query of rules once, for evaluation straight
+// with OPA's topdown evaluator: per step, the rego package's wrapping
+// (evaluation context, metrics, result conversion) cost more than the
+// policies of a typical step.
+func (e *Engine) compileQuery(rules []ruleRef) (ast.Body, ast.QueryCompiler, error) {
+	body, err := ast.ParseBodyWithOpts(queryText(rules), ast.ParserOptions{RegoVersion: ast.RegoV1})
+	if err != nil {
+		return nil, nil, fmt.Errorf("prepare policy query: %w", err)
+	}
+	qc := e.compiler.QueryCompiler()
+	compiled, err := qc.Compile(body)
+	if err != nil {
+		return nil, nil, fmt.Errorf("prepare policy query: %w", err)
+	}
+	return compiled, qc, nil
+}
+
+// prepare prepares the query of rules with the rego package (used to name
+// the rule behind an evaluation error).
+func (e *Engine) prepare(ctx context.Context, rules []ruleRef) (rego.PreparedEvalQuery, error) {
+	body, err := ast.ParseBodyWithOpts(queryText(rules), ast.ParserOptions{RegoVersion: ast.RegoV1})
 	if err != nil {
 		return rego.PreparedEvalQuery{}, fmt.Errorf("prepare policy query: %w", err)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/metrics"
 	"github.com/open-policy-agent/opa/v1/rego"
+	"github.com/open-policy-agent/opa/v1/storage"
 	"github.com/open-policy-agent/opa/v1/topdown"
 	"github.com/rdsup/rdsup/plans"
 )
@@ -29,18 +30,18 @@ func (e *Engine) Evaluate(ctx context.Context, p *plans.Plan, at time.Time) erro
 	if len(e.rules) > 0 && len(p.Steps) > 0 {
 		ix := newIndex(p)
 		t := atTerm(at)
-		opts, done, err := e.evalOptions(ctx)
+		env, err := e.newEnv(ctx)
 		if err != nil {
 			return err
 		}
-		defer done()
+		defer env.close(ctx)
 		err = parallel(len(p.Steps), e.workers, func(start, end int) error {
 			ts := ix.newTerms()
 			for i := start; i < end; i++ {
 				if err := ctx.Err(); err != nil {
 					return err
 				}
-				v, err := e.evalStep(ctx, ts, i, nil, t, opts)
+				v, err := e.evalStep(ctx, env, ts, i, nil, t)
 				if err != nil {
 					return err
 				}
@@ -78,38 +79,76 @@ func (e *Engine) EvalStep(ctx context.Context, p *plans.Plan, stepIndex int, liv
 	if len(e.rules) == 0 {
 		return plans.Verdict{Deny: []plans.Finding{}, Warn: []plans.Finding{}}, nil
 	}
-	return e.evalStep(ctx, e.indexFor(p).newTerms(), stepIndex, &live, atTerm(at), []rego.EvalOption{rego.EvalGenerateJSON(keepTerm)})
+	env, err := e.newEnv(ctx)
+	if err != nil {
+		return plans.Verdict{}, err
+	}
+	defer env.close(ctx)
+	return e.evalStep(ctx, env, e.indexFor(p).newTerms(), stepIndex, &live, atTerm(at))
 }
 
-// evalOptions shares one read transaction, one cancellation watcher, no-op
-// metrics and one cache of data documents across the evaluations of a
-// plan: per evaluation they would cost a goroutine, a lock, maps and a
-// conversion of the data each.
-func (e *Engine) evalOptions(ctx context.Context) ([]rego.EvalOption, func(), error) {
+// evalEnv is shared by the evaluations of one Evaluate call: one read
+// transaction, one cancellation watcher, no-op metrics and one cache of
+// data documents. Per evaluation they would cost a goroutine, a lock, maps
+// and a conversion of the data each.
+type evalEnv struct {
+	store   storage.Store
+	txn     storage.Transaction
+	cancel  topdown.Cancel
+	metrics metrics.Metrics
+	base    *sharedBaseCache
+	stop    chan struct{}
+}
+
+func (e *Engine) newEnv(ctx context.Context) (*evalEnv, error) {
 	txn, err := e.store.NewTransaction(ctx)
 	if err != nil {
-		return nil, nil, fmt.Errorf("evaluate policies: %w", err)
+		return nil, fmt.Errorf("evaluate policies: %w", err)
 	}
-	c := topdown.NewCancel()
-	stop := make(chan struct{})
+	env := &evalEnv{store: e.store, txn: txn, cancel: topdown.NewCancel(), metrics: metrics.NoOp(), base: &sharedBaseCache{}, stop: make(chan struct{})}
 	go func() {
 		select {
 		case <-ctx.Done():
-			c.Cancel()
-		case <-stop:
+			env.cancel.Cancel()
+		case <-env.stop:
 		}
 	}()
-	done := func() {
-		close(stop)
-		e.store.Abort(ctx, txn)
+	return env, nil
+}
+
+func (env *evalEnv) close(ctx context.Context) {
+	close(env.stop)
+	env.store.Abort(ctx, env.txn)
+}
+
+// eval runs the compiled query of e over input and returns its only
+// result: the bindings r<i> of every rule set.
+func (e *Engine) eval(ctx context.Context, env *evalEnv, input ast.Value) (topdown.QueryResult, error) {
+	q := topdown.NewQuery(e.query).
+		WithQueryCompiler(e.qc).
+		WithCompiler(e.compiler).
+		WithStore(env.store).
+		WithTransaction(env.txn).
+		WithMetrics(env.metrics).
+		WithBaseCache(env.base).
+		WithCancel(env.cancel).
+		WithInput(ast.NewTerm(input))
+	var (
+		out topdown.QueryResult
+		n   int
+	)
+	err := q.Iter(ctx, func(qr topdown.QueryResult) error {
+		out = qr
+		n++
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	return []rego.EvalOption{
-		rego.EvalTransaction(txn),
-		rego.EvalExternalCancel(c),
-		rego.EvalMetrics(metrics.NoOp()),
-		rego.EvalBaseCache(&sharedBaseCache{}),
-		rego.EvalGenerateJSON(keepTerm),
-	}, done, nil
+	if n != 1 {
+		return nil, fmt.Errorf("the policy query gave %d results, want 1", n)
+	}
+	return out, nil
 }
 
 // indexFor returns the index of p, building it once per plan (and again
@@ -124,25 +163,22 @@ func (e *Engine) indexFor(p *plans.Plan) *index {
 	return c.ix
 }
 
-func (e *Engine) evalStep(ctx context.Context, ts *terms, i int, live *plans.Instance, at *ast.Term, opts []rego.EvalOption) (plans.Verdict, error) {
+func (e *Engine) evalStep(ctx context.Context, env *evalEnv, ts *terms, i int, live *plans.Instance, at *ast.Term) (plans.Verdict, error) {
 	s := &ts.ix.p.Steps[i]
 	input, err := ts.input(i, live, at)
 	if err != nil {
 		return plans.Verdict{}, fmt.Errorf("evaluate policies for step %s: %w", s.ID, err)
 	}
-	rs, err := e.query.Eval(ctx, append(opts[:len(opts):len(opts)], rego.EvalParsedInput(input))...)
+	qr, err := e.eval(ctx, env, input)
 	if err != nil {
 		if ctx.Err() != nil {
 			return plans.Verdict{}, ctx.Err()
 		}
 		return plans.Verdict{}, e.explain(ctx, s, input, err)
 	}
-	if len(rs) != 1 {
-		return plans.Verdict{}, fmt.Errorf("%w: step %s (instance %s): the policy query gave %d results, want 1", ErrEval, s.ID, s.InstanceID, len(rs))
-	}
 	v := plans.Verdict{Deny: []plans.Finding{}, Warn: []plans.Finding{}}
 	for _, r := range e.rules {
-		got, err := boundValues(rs[0].Bindings[r.bind], r.complete)
+		got, err := boundValues(qr[ast.Var(r.bind)], r.complete)
 		if err != nil {
 			return plans.Verdict{}, fmt.Errorf("%w: step %s (instance %s): %w", ErrEval, s.ID, s.InstanceID, err)
 		}
@@ -176,16 +212,11 @@ func (e *Engine) explain(ctx context.Context, s *plans.Step, input ast.Value, ca
 	return fmt.Errorf("%w: step %s (instance %s): %w", ErrEval, s.ID, s.InstanceID, cause)
 }
 
-// keepTerm leaves query results as OPA terms: most rule sets are empty,
-// and converting each to Go values per step is wasted work.
-func keepTerm(t *ast.Term, _ *rego.EvalContext) (any, error) { return t, nil }
-
 // boundValues returns the values of a rule set binding: the set itself, or
 // for a wrapped complete rule the 0 or 1 values it had.
-func boundValues(b any, complete bool) ([]ast.Value, error) {
-	t, ok := b.(*ast.Term)
-	if !ok {
-		return nil, fmt.Errorf("unexpected query result %T", b)
+func boundValues(t *ast.Term, complete bool) ([]ast.Value, error) {
+	if t == nil {
+		return nil, fmt.Errorf("the policy query left a rule set unbound")
 	}
 	if !complete {
 		return []ast.Value{t.Value}, nil
