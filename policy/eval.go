@@ -37,11 +37,12 @@ func (e *Engine) Evaluate(ctx context.Context, p *plans.Plan, at time.Time) erro
 		defer env.close(ctx)
 		err = parallel(len(p.Steps), e.workers, func(start, end int) error {
 			ts := ix.newTerms()
+			vc := &flatCache{}
 			for i := start; i < end; i++ {
 				if err := ctx.Err(); err != nil {
 					return err
 				}
-				v, err := e.evalStep(ctx, env, ts, i, nil, t)
+				v, err := e.evalStep(ctx, env, vc, ts, i, nil, t)
 				if err != nil {
 					return err
 				}
@@ -84,7 +85,7 @@ func (e *Engine) EvalStep(ctx context.Context, p *plans.Plan, stepIndex int, liv
 		return plans.Verdict{}, err
 	}
 	defer env.close(ctx)
-	return e.evalStep(ctx, env, e.indexFor(p).newTerms(), stepIndex, &live, atTerm(at))
+	return e.evalStep(ctx, env, &flatCache{}, e.indexFor(p).newTerms(), stepIndex, &live, atTerm(at))
 }
 
 // evalEnv is shared by the evaluations of one Evaluate call: one read
@@ -123,8 +124,10 @@ func (env *evalEnv) close(ctx context.Context) {
 
 // eval runs the compiled query of e over input and returns its only
 // result: the bindings r<i> of every rule set.
-func (e *Engine) eval(ctx context.Context, env *evalEnv, input ast.Value) (topdown.QueryResult, error) {
+func (e *Engine) eval(ctx context.Context, env *evalEnv, vc *flatCache, input ast.Value) (topdown.QueryResult, error) {
+	vc.reset()
 	q := topdown.NewQuery(e.query).
+		WithVirtualCache(vc).
 		WithQueryCompiler(e.qc).
 		WithCompiler(e.compiler).
 		WithStore(env.store).
@@ -163,13 +166,13 @@ func (e *Engine) indexFor(p *plans.Plan) *index {
 	return c.ix
 }
 
-func (e *Engine) evalStep(ctx context.Context, env *evalEnv, ts *terms, i int, live *plans.Instance, at *ast.Term) (plans.Verdict, error) {
+func (e *Engine) evalStep(ctx context.Context, env *evalEnv, vc *flatCache, ts *terms, i int, live *plans.Instance, at *ast.Term) (plans.Verdict, error) {
 	s := &ts.ix.p.Steps[i]
 	input, err := ts.input(i, live, at)
 	if err != nil {
 		return plans.Verdict{}, fmt.Errorf("evaluate policies for step %s: %w", s.ID, err)
 	}
-	qr, err := e.eval(ctx, env, input)
+	qr, err := e.eval(ctx, env, vc, input)
 	if err != nil {
 		if ctx.Err() != nil {
 			return plans.Verdict{}, ctx.Err()
