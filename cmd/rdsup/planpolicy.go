@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
+	"runtime/debug"
 	"time"
 
 	"github.com/rdsup/rdsup/plans"
@@ -61,5 +63,31 @@ func (o *policyOptions) evaluate(ctx context.Context, p *plans.Plan) error {
 	if err != nil {
 		return err
 	}
+	defer tuneGC()()
 	return e.Evaluate(ctx, p, at)
+}
+
+// GC settings while a whole plan is evaluated; see tuneGC.
+const (
+	evalGCPercent = 400
+	memoryLimit   = 380 << 20
+)
+
+// tuneGC trades memory for speed while the policies judge a plan: they
+// allocate about 10 KB of short-lived terms per step, and with the default
+// GC target every doubling of the heap re-marks the whole plan held in
+// memory (at 100,000 instances a third of the evaluation's CPU time). It
+// raises the GC target to evalGCPercent until the returned function is
+// called, under a soft memory limit that also stays for the rest of the
+// command (sealing and encoding a 100,000-instance plan peak above 500 MB
+// without it). GOGC and GOMEMLIMIT in the environment win over both.
+func tuneGC() (restore func()) {
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(memoryLimit)
+	}
+	if os.Getenv("GOGC") != "" {
+		return func() {}
+	}
+	old := debug.SetGCPercent(evalGCPercent)
+	return func() { debug.SetGCPercent(old) }
 }
