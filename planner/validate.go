@@ -27,6 +27,7 @@ var required = []int{fRegion, fEngine, fEngineVersion, fTargetVersion, fRole, fS
 func validate(p *problems, entries []entry, lines map[string]int) []plans.Instance {
 	out := make([]plans.Instance, 0, len(entries))
 	byID := make(map[string]int, len(entries))
+	primaryLines := map[string]int{} // id → line of its primary: field
 	for _, e := range entries {
 		id := e.vals[fID]
 		switch {
@@ -56,10 +57,13 @@ func validate(p *problems, entries []entry, lines map[string]int) []plans.Instan
 			inst.EffectiveTime = plans.EffectiveImmediate
 		}
 		checkFields(p, &e, &inst)
+		if inst.Primary != "" {
+			primaryLines[id] = e.lineOf(fPrimary)
+		}
 		byID[id] = len(out)
 		out = append(out, inst)
 	}
-	checkLinks(p, out, byID, lines)
+	checkLinks(p, out, byID, primaryLines)
 	return out
 }
 
@@ -98,24 +102,24 @@ func checkFields(p *problems, e *entry, inst *plans.Instance) {
 
 // checkLinks reports replicas whose primary is missing, is not a primary,
 // or whose chain of primaries loops.
-func checkLinks(p *problems, insts []plans.Instance, byID map[string]int, lines map[string]int) {
+func checkLinks(p *problems, insts []plans.Instance, byID map[string]int, primaryLines map[string]int) {
 	for _, inst := range insts {
 		if inst.Role == plans.RolePrimary || inst.Primary == "" {
 			continue
 		}
 		j, ok := byID[inst.Primary]
 		if !ok {
-			p.add(lines[inst.ID], inst.ID, "add the primary to the inventory or correct the id", "its primary %s is not in the inventory", inst.Primary)
+			p.add(primaryLines[inst.ID], inst.ID, "add the primary to the inventory or correct the id", "its primary %s is not in the inventory", inst.Primary)
 			continue
 		}
 		if cycle := findCycle(insts, byID, inst.ID); cycle != nil {
 			if cycle[0] == inst.ID { // report each loop once, at its smallest id
-				p.add(lines[inst.ID], inst.ID, "each replica names the primary of its cluster; break the loop", "replica chain loops: %s", strings.Join(append(cycle, cycle[0]), " → "))
+				p.add(primaryLines[inst.ID], inst.ID, "each replica names the primary of its cluster; break the loop", "replica chain loops: %s", strings.Join(append(cycle, cycle[0]), " → "))
 			}
 			continue
 		}
 		if other := insts[j]; other.Role != plans.RolePrimary {
-			p.add(lines[inst.ID], inst.ID, "name the cluster's primary instead ("+rootOf(insts, byID, other.ID)+")", "its primary %s is a %s instance, not a primary", other.ID, other.Role)
+			p.add(primaryLines[inst.ID], inst.ID, "name the cluster's primary instead ("+rootOf(insts, byID, other.ID)+")", "its primary %s is a %s instance, not a primary", other.ID, other.Role)
 		}
 	}
 }
