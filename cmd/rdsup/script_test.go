@@ -54,4 +54,3 @@ func editFile(ts *testscript.TestScript, neg bool, args []string) {
 	path := ts.MkAbs(args[0])
 	ts.Check(os.WriteFile(path, []byte(strings.Replace(data, args[1], args[2], 1)), 0o644))
 }
-
