@@ -60,10 +60,19 @@ func runPlan(ctx context.Context, cmd *cobra.Command, o *planOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := plans.Write(o.out, p); err != nil {
+	b, err := plans.Encode(p)
+	if err != nil {
 		return err
 	}
-	if err := r.Render(cmd.OutOrStdout(), p); err != nil {
+	if err := plans.WriteFileAtomic(o.out, b, 0o644); err != nil {
+		return fmt.Errorf("write plan: %w", err)
+	}
+	if o.format == render.JSON {
+		_, err = cmd.OutOrStdout().Write(b) // the file's bytes; no second encoding of a large plan
+	} else {
+		err = r.Render(cmd.OutOrStdout(), p)
+	}
+	if err != nil {
 		return err
 	}
 	fmt.Fprintf(cmd.ErrOrStderr(), "plan %s written to %s (%d steps, %d unchanged)\n", p.ID[:12], o.out, len(p.Steps), len(p.Summary.Unchanged))
