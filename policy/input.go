@@ -3,6 +3,7 @@ package policy
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"time"
 
@@ -45,22 +46,37 @@ type index struct {
 	inst     map[string]int   // instance id → index in p.Instances
 	replicas map[string][]int // primary id → indexes of its replicas, by id
 	stepOf   map[string]int   // instance id → index in p.Steps
+	stepInst []int            // step index → index in p.Instances, -1 if absent
 	// strs interns the terms of repeated field values (versions, regions,
 	// states, windows, tags): most of a fleet's strings are a few values.
 	strs map[string]*ast.Term
+	// tags interns whole tag objects by their sorted "k\x00v\x00" text:
+	// a fleet has few distinct tag sets.
+	tags   map[string]*ast.Term
+	planID *ast.Term // nil when the plan is not sealed
 }
+
+// Terms shared by every input document; OPA terms are immutable once built.
+var (
+	nullTerm       = ast.NullTerm()
+	emptyArrayTerm = ast.ArrayTerm()
+)
 
 // terms caches the instance and step terms built for one chunk of steps:
 // steps come in cluster order, so a chunk reuses its clusters' terms, and
 // dropping the cache after the chunk keeps memory flat for any fleet size.
 type terms struct {
 	ix   *index
-	inst map[int]*ast.Term
+	inst map[int]instTerms
 	step map[int]*ast.Term
 }
 
+// instTerms are an instance's object and its id, which its step, the
+// plan.steps keys and its primary's dependsOn share.
+type instTerms struct{ obj, id *ast.Term }
+
 func (ix *index) newTerms() *terms {
-	return &terms{ix: ix, inst: make(map[int]*ast.Term, 64), step: make(map[int]*ast.Term, 64)}
+	return &terms{ix: ix, inst: make(map[int]instTerms, 64), step: make(map[int]*ast.Term, 64)}
 }
 
 func (t *terms) reset() {
@@ -87,9 +103,18 @@ func newIndex(p *plans.Plan) *index {
 			sort.Slice(rs, func(a, b int) bool { return p.Instances[rs[a]].ID < p.Instances[rs[b]].ID })
 		}
 	}
+	ix.stepInst = make([]int, len(p.Steps))
 	for i := range p.Steps {
 		ix.stepOf[p.Steps[i].InstanceID] = i
+		ix.stepInst[i] = -1
+		if ii, ok := ix.inst[p.Steps[i].InstanceID]; ok {
+			ix.stepInst[i] = ii
+		}
 	}
+	if p.ID != "" {
+		ix.planID = ast.StringTerm(p.ID)
+	}
+
 	ix.strs = make(map[string]*ast.Term, 64)
 	intern := func(v string) {
 		if _, ok := ix.strs[v]; !ok && len(ix.strs) < 1<<16 {
@@ -112,7 +137,59 @@ func newIndex(p *plans.Plan) *index {
 			intern(v)
 		}
 	}
+	ix.internTags()
 	return ix
+}
+
+// internTags builds one term per distinct tag set of the plan's instances
+// (up to a bound; other sets are built per instance).
+func (ix *index) internTags() {
+	ix.tags = make(map[string]*ast.Term, 16)
+	var buf []byte
+	var keys []string
+	for i := range ix.p.Instances {
+		in := &ix.p.Instances[i]
+		buf, keys = tagsKey(buf[:0], keys[:0], in.Tags)
+		if _, ok := ix.tags[string(buf)]; !ok && len(ix.tags) < 1<<12 {
+			ix.tags[string(buf)] = ix.tagsTerm(in.Tags)
+		}
+	}
+}
+
+// tagsKey appends the canonical text of tags to buf.
+func tagsKey(buf []byte, keys []string, tags map[string]string) ([]byte, []string) {
+	for k := range tags {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		buf = append(buf, k...)
+		buf = append(buf, 0)
+		buf = append(buf, tags[k]...)
+		buf = append(buf, 0)
+	}
+	return buf, keys
+}
+
+func (ix *index) tagsTerm(tags map[string]string) *ast.Term {
+	o := ast.NewObjectWithCapacity(len(tags))
+	for k, v := range tags {
+		o.Insert(ix.str(k), ix.str(v))
+	}
+	return ast.NewTerm(o)
+}
+
+// tagsOf returns the interned term of tags, or a new one.
+func (ix *index) tagsOf(tags map[string]string) *ast.Term {
+	if len(tags) <= 8 {
+		var kb [8]string
+		var bb [256]byte
+		buf, _ := tagsKey(bb[:0], kb[:0], tags)
+		if t, ok := ix.tags[string(buf)]; ok {
+			return t
+		}
+	}
+	return ix.tagsTerm(tags)
 }
 
 // str returns the interned term of v, or a new one.
@@ -123,11 +200,13 @@ func (ix *index) str(v string) *ast.Term {
 	return ast.StringTerm(v)
 }
 
-func (t *terms) instTerm(i int) *ast.Term {
+func (t *terms) instTerm(i int) instTerms {
 	if x, ok := t.inst[i]; ok {
 		return x
 	}
-	x := t.ix.instanceTerm(&t.ix.p.Instances[i])
+	in := &t.ix.p.Instances[i]
+	id := ast.StringTerm(in.ID)
+	x := instTerms{obj: t.ix.instanceTerm(in, id), id: id}
 	t.inst[i] = x
 	return x
 }
@@ -136,9 +215,26 @@ func (t *terms) stepTerm(i int) *ast.Term {
 	if x, ok := t.step[i]; ok {
 		return x
 	}
-	x := t.ix.stepTerm(&t.ix.p.Steps[i])
+	s := &t.ix.p.Steps[i]
+	var instID *ast.Term
+	if ii := t.ix.stepInst[i]; ii >= 0 {
+		instID = t.instTerm(ii).id
+	}
+	x := t.ix.stepTerm(s, instID, t.idTerm)
 	t.step[i] = x
 	return x
+}
+
+// idTerm returns the term of a step or instance id: the id term of an
+// instance already built in this chunk when the id names one (the planner
+// gives a step its instance's id), a new term otherwise.
+func (t *terms) idTerm(id string) *ast.Term {
+	if ii, ok := t.ix.inst[id]; ok {
+		if x, ok := t.inst[ii]; ok {
+			return x.id
+		}
+	}
+	return ast.StringTerm(id)
 }
 
 // input builds the input document of step si. live, when not nil, replaces
@@ -146,9 +242,10 @@ func (t *terms) stepTerm(i int) *ast.Term {
 func (t *terms) input(si int, live *plans.Instance, at *ast.Term) (ast.Value, error) {
 	ix := t.ix
 	s := &ix.p.Steps[si]
-	ii, ok := ix.inst[s.InstanceID]
+	ii := ix.stepInst[si]
+	ok := ii >= 0
 	var inst *plans.Instance
-	var instT *ast.Term
+	var instT, instID *ast.Term // instID: the term of s.InstanceID
 	switch {
 	case live != nil:
 		var snap *plans.Instance
@@ -156,39 +253,54 @@ func (t *terms) input(si int, live *plans.Instance, at *ast.Term) (ast.Value, er
 			snap = &ix.p.Instances[ii]
 		}
 		m := mergeLive(snap, live)
-		inst, instT = &m, ix.instanceTerm(&m)
+		instID = ast.StringTerm(s.InstanceID)
+		mid := instID
+		if m.ID != s.InstanceID {
+			mid = ast.StringTerm(m.ID)
+		}
+		inst, instT = &m, ix.instanceTerm(&m, mid)
 	case ok:
-		inst, instT = &ix.p.Instances[ii], t.instTerm(ii)
+		it := t.instTerm(ii)
+		inst, instT, instID = &ix.p.Instances[ii], it.obj, it.id
 	default:
 		return nil, fmt.Errorf("instance %s is not in the plan's instance snapshot; make the plan again with `rdsup plan`", s.InstanceID)
 	}
 
-	steps := ast.NewObjectWithCapacity(2)
-	steps.Insert(ast.StringTerm(s.InstanceID), t.stepTerm(si))
+	reps := ix.replicas[inst.ID]
+	steps := ast.NewObjectWithCapacity(2 + len(reps))
+	steps.Insert(instID, t.stepTerm(si))
 
-	primary := ast.NullTerm()
+	primary := nullTerm
 	if inst.Primary != "" {
-		if pi, ok := ix.inst[inst.Primary]; ok {
-			primary = t.instTerm(pi)
+		pi, known := ix.inst[inst.Primary]
+		if known {
+			primary = t.instTerm(pi).obj
 		}
 		if ps, ok := ix.stepOf[inst.Primary]; ok {
-			steps.Insert(ast.StringTerm(inst.Primary), t.stepTerm(ps))
+			pid := ix.str(inst.Primary)
+			if known {
+				pid = t.instTerm(pi).id
+			}
+			steps.Insert(pid, t.stepTerm(ps))
 		}
 	}
-	reps := ix.replicas[inst.ID]
-	replicas := make([]*ast.Term, len(reps))
-	for k, ri := range reps {
-		replicas[k] = t.instTerm(ri)
-		rid := ix.p.Instances[ri].ID
-		if rs, ok := ix.stepOf[rid]; ok {
-			steps.Insert(ast.StringTerm(rid), t.stepTerm(rs))
+	replicas := emptyArrayTerm
+	if len(reps) > 0 {
+		rts := make([]*ast.Term, len(reps))
+		for k, ri := range reps {
+			rt := t.instTerm(ri)
+			rts[k] = rt.obj
+			if rs, ok := ix.stepOf[ix.p.Instances[ri].ID]; ok {
+				steps.Insert(rt.id, t.stepTerm(rs))
+			}
 		}
+		replicas = ast.ArrayTerm(rts...)
 	}
 
 	plan := ast.NewObjectWithCapacity(3)
 	plan.Insert(kAt, at)
-	if ix.p.ID != "" {
-		plan.Insert(kID, ast.StringTerm(ix.p.ID))
+	if ix.planID != nil {
+		plan.Insert(kID, ix.planID)
 	}
 	plan.Insert(kSteps, ast.NewTerm(steps))
 
@@ -196,7 +308,7 @@ func (t *terms) input(si int, live *plans.Instance, at *ast.Term) (ast.Value, er
 		ast.Item(kStep, t.stepTerm(si)),
 		ast.Item(kInstance, instT),
 		ast.Item(kPrimary, primary),
-		ast.Item(kReplicas, ast.ArrayTerm(replicas...)),
+		ast.Item(kReplicas, replicas),
 		ast.Item(kPlan, ast.NewTerm(plan)),
 	), nil
 }
@@ -229,10 +341,10 @@ func mergeLive(snap, live *plans.Instance) plans.Instance {
 	return m
 }
 
-// instanceTerm mirrors plans.Instance's JSON encoding.
-func (ix *index) instanceTerm(in *plans.Instance) *ast.Term {
+// instanceTerm mirrors plans.Instance's JSON encoding (tags: {} for none).
+func (ix *index) instanceTerm(in *plans.Instance, id *ast.Term) *ast.Term {
 	o := ast.NewObjectWithCapacity(11)
-	o.Insert(kID, ast.StringTerm(in.ID))
+	o.Insert(kID, id)
 	o.Insert(kRegion, ix.str(in.Region))
 	o.Insert(kEngine, ix.str(in.Engine))
 	o.Insert(kEngineVersion, ix.str(in.EngineVersion))
@@ -244,20 +356,24 @@ func (ix *index) instanceTerm(in *plans.Instance) *ast.Term {
 	o.Insert(kStatus, ix.str(in.Status))
 	o.Insert(kMaintain, ix.str(in.MaintainTime))
 	o.Insert(kEffective, ix.str(in.EffectiveTime))
-	tags := ast.NewObjectWithCapacity(len(in.Tags))
-	for k, v := range in.Tags {
-		tags.Insert(ix.str(k), ix.str(v))
-	}
-	o.Insert(kTags, ast.NewTerm(tags))
+	o.Insert(kTags, ix.tagsOf(in.Tags))
 	return ast.NewTerm(o)
 }
 
 // stepTerm mirrors plans.Step's JSON encoding without clientToken and
-// policy (the verdict being computed must not feed itself).
-func (ix *index) stepTerm(s *plans.Step) *ast.Term {
+// policy (the verdict being computed must not feed itself). instID is the
+// term of s.InstanceID, if already built; id gives the terms of step ids.
+func (ix *index) stepTerm(s *plans.Step, instID *ast.Term, id func(string) *ast.Term) *ast.Term {
+	if instID == nil {
+		instID = ast.StringTerm(s.InstanceID)
+	}
+	idT := instID
+	if s.ID != s.InstanceID {
+		idT = ast.StringTerm(s.ID)
+	}
 	o := ast.NewObjectWithCapacity(11)
-	o.Insert(kID, ast.StringTerm(s.ID))
-	o.Insert(kInstanceID, ast.StringTerm(s.InstanceID))
+	o.Insert(kID, idT)
+	o.Insert(kInstanceID, instID)
 	o.Insert(kRegion, ix.str(s.Region))
 	o.Insert(kEngine, ix.str(s.Engine))
 	o.Insert(kRole, ix.str(s.Role))
@@ -265,12 +381,16 @@ func (ix *index) stepTerm(s *plans.Step) *ast.Term {
 	o.Insert(kFrom, ix.str(s.FromVersion))
 	o.Insert(kTo, ix.str(s.ToVersion))
 	o.Insert(kEffective, ix.str(s.EffectiveTime))
-	deps := make([]*ast.Term, len(s.DependsOn))
-	for i, d := range s.DependsOn {
-		deps[i] = ast.StringTerm(d)
+	deps := emptyArrayTerm
+	if len(s.DependsOn) > 0 {
+		ds := make([]*ast.Term, len(s.DependsOn))
+		for i, d := range s.DependsOn {
+			ds[i] = id(d)
+		}
+		deps = ast.ArrayTerm(ds...)
 	}
-	o.Insert(kDepends, ast.ArrayTerm(deps...))
-	o.Insert(kWave, ast.IntNumberTerm(s.Wave))
+	o.Insert(kDepends, deps)
+	o.Insert(kWave, ast.IntNumberTerm(s.Wave)) // small ints are interned by OPA
 	return ast.NewTerm(o)
 }
 
