@@ -19,6 +19,14 @@ test_other_states_are_denied if {
 
 test_missing_status_is_denied if {
 	msgs := state.deny with input as {"instance": {"id": "rm-a"}}
+	count(msgs) == 1
 	some msg in msgs
 	contains(msg, "has no status")
+}
+
+test_empty_status_is_denied if {
+	msgs := state.deny with input as {"instance": instance("")}
+	count(msgs) == 1
+	some msg in msgs
+	contains(msg, "is in no known state (status is empty), not Running")
 }

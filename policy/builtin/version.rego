@@ -7,10 +7,9 @@
 #   are denied.
 package rdsup.version
 
-allowed if input.step.toVersion in data.rdsup.config.versionPaths[input.step.engine][input.step.fromVersion]
-
+# The path test is inline (no helper rule): it runs for every step.
 deny contains msg if {
-	not allowed
+	not input.step.toVersion in object.get(data.rdsup.config.versionPaths, [input.step.engine, input.step.fromVersion], [])
 	s := input.step
 	msg := sprintf("%s %s → %s (instance %s) is not an allowed upgrade path; allowed: %s; to allow it, pass a data file with --data containing {\"rdsup\": {\"config\": {\"versionPaths\": {%q: {%q: [%q]}}}}}", [s.engine, s.fromVersion, s.toVersion, s.instanceId, allowed_list, s.engine, s.fromVersion, s.toVersion])
 }
