@@ -66,8 +66,11 @@ type Journal struct {
 	steps   map[string]StepRecord
 	written int64 // records written (not necessarily synced)
 
-	syncMu sync.Mutex
-	synced int64 // records covered by a completed fsync
+	broken  error          // a write failed: no record may follow
+	bg      sync.WaitGroup // background fsyncs of AppendLazy
+	syncMu  sync.Mutex
+	synced  int64 // records covered by a completed fsync
+	syncErr error // a failed fsync: the journal's durability is unknown
 	// failAfter, when > 0, makes the journal fail after that many more
 	// appends, as if the process died there (crash tests).
 	failAfter int
@@ -221,46 +224,80 @@ var errCrashed = errors.New("journal: simulated crash")
 // appends share fsyncs (group commit): each returns only after an fsync
 // that began after its record was written.
 func (j *Journal) Append(r Record) error {
+	seq, err := j.add(r)
+	if err != nil {
+		return err
+	}
+	return j.syncTo(seq)
+}
+
+// AppendLazy writes one record and fsyncs it in the background, grouped
+// with other records, without waiting for that fsync. It is for records a
+// resumed apply can do without (submitted, succeeded): if the process dies
+// before the fsync, the next apply finds the same facts in the live state
+// (the instance on the target; a re-sent ClientToken answered with the
+// same task). Every later Append's fsync covers it — a step's "started"
+// is never durable before the "succeeded" of the steps it depends on — and
+// Close waits for it. A failed background fsync fails every later Append
+// and Close.
+func (j *Journal) AppendLazy(r Record) error {
+	seq, err := j.add(r)
+	if err != nil {
+		return err
+	}
+	j.bg.Add(1)
+	go func() {
+		defer j.bg.Done()
+		_ = j.syncTo(seq) // a failure is kept in j.syncErr
+	}()
+	return nil
+}
+
+// add writes one record (not yet synced) and returns its sequence number.
+func (j *Journal) add(r Record) (int64, error) {
 	if r.Time.IsZero() {
 		r.Time = time.Now().UTC()
 	}
 	b, err := json.Marshal(r)
 	if err != nil {
-		return fmt.Errorf("encode journal record: %w", err)
+		return 0, fmt.Errorf("encode journal record: %w", err)
 	}
 	b = append(b, '\n')
 	j.mu.Lock()
+	defer j.mu.Unlock()
 	if j.failAfter < 0 {
-		j.mu.Unlock()
-		return errCrashed
+		return 0, errCrashed
 	}
 	if j.failAfter > 0 {
 		j.failAfter--
 		if j.failAfter == 0 {
 			j.failAfter = -1
-			j.mu.Unlock()
-			return errCrashed
+			return 0, errCrashed
 		}
 	}
+	if j.broken != nil {
+		return 0, j.broken
+	}
 	if j.f == nil {
-		j.mu.Unlock()
-		return fmt.Errorf("write journal %s: closed", j.path)
+		return 0, fmt.Errorf("write journal %s: closed", j.path)
 	}
 	if _, err := j.f.Write(b); err != nil {
-		j.mu.Unlock()
-		return fmt.Errorf("write journal %s: %w", j.path, err)
+		// part of the record may be on disk: nothing may follow it
+		j.broken = fmt.Errorf("write journal %s: %w", j.path, err)
+		return 0, j.broken
 	}
 	j.written++
-	seq := j.written
 	j.fold(r)
-	j.mu.Unlock()
-	return j.syncTo(seq)
+	return j.written, nil
 }
 
 // syncTo makes sure an fsync covering record seq has completed.
 func (j *Journal) syncTo(seq int64) error {
 	j.syncMu.Lock()
 	defer j.syncMu.Unlock()
+	if j.syncErr != nil {
+		return j.syncErr
+	}
 	if j.synced >= seq {
 		return nil
 	}
@@ -271,7 +308,8 @@ func (j *Journal) syncTo(seq int64) error {
 		return fmt.Errorf("sync journal %s: closed", j.path)
 	}
 	if err := f.Sync(); err != nil {
-		return fmt.Errorf("sync journal %s: %w", j.path, err)
+		j.syncErr = fmt.Errorf("sync journal %s: %w", j.path, err)
+		return j.syncErr
 	}
 	j.synced = target
 	return nil
@@ -292,8 +330,12 @@ func (j *Journal) write(r Record) error {
 	return nil
 }
 
-// Close closes the journal file.
+// Close waits for background fsyncs and closes the journal file.
 func (j *Journal) Close() error {
+	j.bg.Wait()
+	j.syncMu.Lock()
+	syncErr := j.syncErr
+	j.syncMu.Unlock()
 	j.mu.Lock()
 	defer j.mu.Unlock()
 	if j.f == nil {
@@ -301,7 +343,7 @@ func (j *Journal) Close() error {
 	}
 	err := j.f.Close()
 	j.f = nil
-	return err
+	return errors.Join(syncErr, err)
 }
 
 func syncDir(dir string) {

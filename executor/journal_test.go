@@ -121,3 +121,44 @@ func TestLockNamesHolder(t *testing.T) {
 		t.Error("LockHolder says held after release")
 	}
 }
+
+// Records appended lazily are in the file, in order, once the journal is
+// closed, and a synced Append after them covers them.
+func TestJournalAppendLazy(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "p.journal")
+	j, err := OpenJournal(path, "plan-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range []Record{
+		{Event: EventStarted, Step: "a", Instance: "a"},
+		{Event: EventSubmitted, Step: "a", Instance: "a", TaskID: "T1"},
+		{Event: EventSucceeded, Step: "a", Instance: "a", TaskID: "T1"},
+		{Event: EventStarted, Step: "b", Instance: "b"},
+		{Event: EventSubmitted, Step: "b", Instance: "b", TaskID: "T2"},
+	} {
+		add := j.Append
+		if r.Event != EventStarted {
+			add = j.AppendLazy
+		}
+		if err := add(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := j.Close(); err != nil {
+		t.Fatal(err)
+	}
+	got, err := ReadJournal(path, "plan-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a := got["a"]; a.Phase != EventSucceeded || a.TaskID != "T1" {
+		t.Errorf("a = %+v", a)
+	}
+	if b := got["b"]; b.Phase != EventSubmitted || b.TaskID != "T2" {
+		t.Errorf("b = %+v", b)
+	}
+	if err := j.AppendLazy(Record{Event: EventStarted, Step: "c"}); err == nil {
+		t.Error("AppendLazy on a closed journal succeeded")
+	}
+}

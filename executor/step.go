@@ -82,7 +82,7 @@ func (r *runner) work(ctx, hard context.Context, n *node) outcome {
 			task, o, ok := r.submit(ctx, hard, n)
 			if ok {
 				n.askedAt = r.o.Now()
-				if err := r.j.Append(Record{Event: EventSubmitted, Step: s.ID, Instance: s.InstanceID, TaskID: task.TaskID, RequestID: task.RequestID}); err != nil {
+				if err := r.j.AppendLazy(Record{Event: EventSubmitted, Step: s.ID, Instance: s.InstanceID, TaskID: task.TaskID, RequestID: task.RequestID}); err != nil {
 					return outcome{n: n, fatal: err}
 				}
 				r.event(n, "submitted", "task "+orUnknown(task.TaskID))
@@ -295,7 +295,7 @@ func (r *runner) errOutcome(n *node, what string, err error) outcome {
 }
 
 func (r *runner) succeed(n *node, taskID, detail string) outcome {
-	if err := r.j.Append(Record{Event: EventSucceeded, Step: n.step.ID, Instance: n.step.InstanceID, TaskID: taskID, Reason: detail}); err != nil {
+	if err := r.j.AppendLazy(Record{Event: EventSucceeded, Step: n.step.ID, Instance: n.step.InstanceID, TaskID: taskID, Reason: detail}); err != nil {
 		return outcome{n: n, fatal: err}
 	}
 	r.event(n, StateSucceeded, detail)
