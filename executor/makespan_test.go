@@ -63,16 +63,21 @@ func BenchmarkMakespan1000(b *testing.B) {
 				var mu sync.Mutex
 				began, submitted := map[string]time.Time{}, map[string]time.Time{}
 				var slot, pre, post time.Duration
+				inflight, lastFull := 0, time.Time{} // steps between checking and succeeded; when all C slots were last busy
 				opts.OnEvent = func(ev Event) {
 					mu.Lock()
 					defer mu.Unlock()
 					switch ev.Kind {
 					case "checking":
 						began[ev.Step] = ev.Time
+						if inflight++; inflight >= c {
+							lastFull = ev.Time
+						}
 					case "submitted":
 						submitted[ev.Step] = ev.Time
 						pre += ev.Time.Sub(began[ev.Step])
 					case StateSucceeded:
+						inflight--
 						slot += ev.Time.Sub(began[ev.Step])
 						post += ev.Time.Sub(submitted[ev.Step]) - dur(ev.Instance)
 					}
@@ -104,6 +109,7 @@ func BenchmarkMakespan1000(b *testing.B) {
 				b.Logf("upgrade calls %d (%.2f per instance), describe calls %d (%.2f per instance, %.1f ids per call)",
 					upgrades, float64(upgrades)/float64(len(p.Steps)), describes, float64(describes)/float64(len(p.Steps)), float64(ids)/float64(max(1, describes)))
 				n := time.Duration(len(p.Steps))
+				b.Logf("tail: fewer than %d steps in flight for the last %s of the run", c, res.Finished.Sub(lastFull).Round(time.Millisecond))
 				b.Logf("slot utilisation %.3f; per step: submit overhead %s, completion overhead %s",
 					float64(slot)/float64(time.Duration(c)*makespan), (pre / n).Round(time.Microsecond), (post / n).Round(time.Microsecond))
 				b.Logf("steps %d, makespan %s, lower bound %s (chain %s, work/C %s), ratio %.3f, %d API calls (%.2f per instance), %d poll rounds",
