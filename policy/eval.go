@@ -1,11 +1,13 @@
 package policy
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
@@ -181,20 +183,17 @@ func (e *Engine) evalStep(ctx context.Context, env *evalEnv, vc *flatCache, ts *
 	}
 	v := plans.Verdict{Deny: []plans.Finding{}, Warn: []plans.Finding{}}
 	for _, r := range e.rules {
-		got, err := boundValues(qr[ast.Var(r.bind)], r.complete)
-		if err != nil {
-			return plans.Verdict{}, fmt.Errorf("%w: step %s (instance %s): %w", ErrEval, s.ID, s.InstanceID, err)
-		}
-		for _, val := range got {
+		err := boundValues(qr[ast.Var(r.bind)], r.complete, func(val ast.Value) error {
 			fs, err := findings(r, val)
-			if err != nil {
-				return plans.Verdict{}, fmt.Errorf("%w: step %s (instance %s): %w", ErrEval, s.ID, s.InstanceID, err)
-			}
 			if r.deny {
 				v.Deny = append(v.Deny, fs...)
 			} else {
 				v.Warn = append(v.Warn, fs...)
 			}
+			return err
+		})
+		if err != nil {
+			return plans.Verdict{}, fmt.Errorf("%w: step %s (instance %s): %w", ErrEval, s.ID, s.InstanceID, err)
 		}
 	}
 	sortFindings(v.Deny)
@@ -215,22 +214,25 @@ func (e *Engine) explain(ctx context.Context, s *plans.Step, input ast.Value, ca
 	return fmt.Errorf("%w: step %s (instance %s): %w", ErrEval, s.ID, s.InstanceID, cause)
 }
 
-// boundValues returns the values of a rule set binding: the set itself, or
-// for a wrapped complete rule the 0 or 1 values it had.
-func boundValues(t *ast.Term, complete bool) ([]ast.Value, error) {
+// boundValues calls fn with the values of a rule set binding: the set
+// itself, or for a wrapped complete rule the 0 or 1 values it had.
+func boundValues(t *ast.Term, complete bool, fn func(ast.Value) error) error {
 	if t == nil {
-		return nil, fmt.Errorf("the policy query left a rule set unbound")
+		return fmt.Errorf("the policy query left a rule set unbound")
 	}
 	if !complete {
-		return []ast.Value{t.Value}, nil
+		return fn(t.Value)
 	}
 	arr, ok := t.Value.(*ast.Array)
 	if !ok {
-		return nil, fmt.Errorf("unexpected query result %v", t)
+		return fmt.Errorf("unexpected query result %v", t)
 	}
-	out := make([]ast.Value, 0, arr.Len())
-	arr.Foreach(func(x *ast.Term) { out = append(out, x.Value) })
-	return out, nil
+	for i := range arr.Len() {
+		if err := fn(arr.Elem(i).Value); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // findings converts the value of one rule set: a set (or array) of strings
@@ -317,10 +319,10 @@ func describe(v any) string {
 }
 
 func sortFindings(fs []plans.Finding) {
-	sort.SliceStable(fs, func(i, j int) bool {
-		if fs[i].Rule != fs[j].Rule {
-			return fs[i].Rule < fs[j].Rule
-		}
-		return fs[i].Message < fs[j].Message
+	if len(fs) < 2 {
+		return
+	}
+	slices.SortStableFunc(fs, func(a, b plans.Finding) int {
+		return cmp.Or(strings.Compare(a.Rule, b.Rule), strings.Compare(a.Message, b.Message))
 	})
 }
