@@ -38,9 +38,10 @@ type Record struct {
 	TaskID    string    `json:"taskId,omitempty"`
 	RequestID string    `json:"requestId,omitempty"`
 	Reason    string    `json:"reason,omitempty"`
-	// TimedOut marks a failed record of an accepted upgrade that did not
-	// finish within the step timeout: the next apply polls it again.
-	TimedOut bool `json:"timedOut,omitempty"`
+	// Unsettled marks a failed record of an accepted upgrade whose end was
+	// not seen (step timeout, the instance could not be read): the next
+	// apply polls it again rather than calling its ClientToken spent.
+	Unsettled bool `json:"unsettled,omitempty"`
 }
 
 // StepRecord is what the journal says about one step: its records folded.
@@ -51,7 +52,7 @@ type StepRecord struct {
 	TaskID      string    `json:"taskId,omitempty"`
 	RequestID   string    `json:"requestId,omitempty"`
 	Reason      string    `json:"reason,omitempty"`
-	TimedOut    bool      `json:"timedOut,omitempty"` // failed only by the step timeout: resume polls again
+	Unsettled   bool      `json:"unsettled,omitempty"` // failed before the accepted upgrade's end was seen: resume polls again
 	SubmittedAt time.Time `json:"submittedAt,omitzero"`
 	Updated     time.Time `json:"updated,omitzero"`
 }
@@ -182,7 +183,7 @@ func (j *Journal) replay(data []byte) (int, error) {
 func (j *Journal) fold(r Record) {
 	s := j.steps[r.Step]
 	s.Phase, s.Updated = r.Event, r.Time
-	s.TimedOut = r.Event == EventFailed && r.TimedOut
+	s.Unsettled = r.Event == EventFailed && r.Unsettled
 	switch r.Event {
 	case EventStarted:
 		s.Started = true

@@ -25,7 +25,7 @@ instances:
 // A MaintainTime upgrade that is never seen starting — here it runs and
 // rolls back between two polls — fails StepTimeout after its maintenance
 // window opened instead of being waited on until apply is interrupted; the
-// journal marks it timed out so the next apply polls it again.
+// journal marks it unsettled so the next apply polls it again.
 func TestMaintainTimeUpgradeThatNeverStarts(t *testing.T) {
 	p := planFromYAML(t, "night.yaml", []byte(nightFleet))
 	clock := rdssim.NewManualClock(time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC))
@@ -54,8 +54,8 @@ func TestMaintainTimeUpgradeThatNeverStarts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if r := recs[s.Step]; !r.TimedOut || !r.Submitted {
-		t.Errorf("journal record %+v, want submitted and timed out", r)
+	if r := recs[s.Step]; !r.Unsettled || !r.Submitted {
+		t.Errorf("journal record %+v, want submitted and unsettled", r)
 	}
 	// the next apply keeps waiting (until the next window + timeout, here
 	// until it is interrupted) and never re-sends the token
@@ -100,5 +100,46 @@ func TestMaintainTimeUpgradeWaitsForItsWindow(t *testing.T) {
 	}
 	if d := time.Since(submitted); d < 300*time.Millisecond {
 		t.Errorf("done %s after submission, before the window opened", d)
+	}
+}
+
+// An accepted upgrade whose instance cannot be read for a while (5xx for
+// longer than RetryFor) is not called spent: the step fails unsettled and
+// the next apply polls it to its end without sending it again.
+func TestPollFailureAfterAcceptanceIsNotSpent(t *testing.T) {
+	p := planFromYAML(t, "night.yaml", []byte(nightFleet))
+	clock := rdssim.NewManualClock(time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC))
+	env := startSim(t, p, rdssim.Options{Clock: clock, UpgradeDuration: time.Minute})
+	path := writePlan(t, p)
+	opts := fastOptions()
+	opts.Now = clock.Now
+	opts.RetryFor = 50 * time.Millisecond
+	opts.OnEvent = func(ev Event) {
+		if ev.Kind == "submitted" {
+			env.sim.SetFaults(rdssim.Faults{ServerErrorRate: 1})
+		}
+	}
+	res, err := apply(t, t.Context(), path, env.cloud, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := resultOf(res, "rm-night")
+	if s.State != StateFailed || !strings.Contains(s.Detail, "run apply again to keep polling") {
+		t.Fatalf("rm-night = %s (%s), want failed: keep polling", s.State, s.Detail)
+	}
+	env.sim.SetFaults(rdssim.Faults{})
+	opts = fastOptions()
+	opts.Now = clock.Now
+	opts.OnEvent = func(ev Event) {
+		if ev.Kind == "resumed" {
+			clock.Advance(2 * time.Hour) // the window opens, the upgrade runs
+		}
+	}
+	res, err = apply(t, t.Context(), path, env.cloud, opts)
+	if err != nil || !res.Done() {
+		t.Fatalf("resume: %v %s", err, summarize(res))
+	}
+	if n := len(upgradeCalls(env.sim)["rm-night"]); n != 1 {
+		t.Errorf("upgrade calls = %d, want 1", n)
 	}
 }

@@ -236,7 +236,7 @@ func (r *runner) result(n *node) StepResult {
 	switch n.state {
 	case "", "running":
 		sr.State = StateNotStarted
-		if n.rec.Submitted && (n.rec.Phase != EventFailed || n.rec.TimedOut) {
+		if n.rec.Submitted && (n.rec.Phase != EventFailed || n.rec.Unsettled) {
 			sr.State, sr.Detail = StateInFlight, "upgrade submitted earlier; the next apply polls it"
 		}
 	case stateWindow:

@@ -19,7 +19,7 @@ const StatusRunning = "Running"
 // journaled.
 func (r *runner) work(ctx, hard context.Context, n *node) outcome {
 	s, rec := n.step, n.rec
-	if rec.Submitted && (rec.Phase != EventFailed || rec.TimedOut) {
+	if rec.Submitted && (rec.Phase != EventFailed || rec.Unsettled) {
 		r.event(n, "resumed", "polling the upgrade submitted earlier")
 		return r.await(ctx, n, rec.SubmittedAt, rec.TaskID)
 	}
@@ -30,6 +30,7 @@ func (r *runner) work(ctx, hard context.Context, n *node) outcome {
 	}
 	var busySince time.Time // when the instance was first found refusing the upgrade for its state
 	probed := false
+	refusal := "" // the API's last refusal for the instance's state
 	for {
 		switch {
 		case live.EngineVersion == s.ToVersion && live.Status == StatusRunning:
@@ -91,14 +92,15 @@ func (r *runner) work(ctx, hard context.Context, n *node) outcome {
 			if o.n != nil {
 				return o
 			}
+			refusal = o.detail
 		}
 		// refused for the instance's state: wait a bounded time and look again
 		if busySince.IsZero() {
 			busySince = time.Now()
 		}
 		if time.Since(busySince) > r.o.WrongStateWait {
-			return r.fail(n, fmt.Sprintf("instance %s stayed %s, refusing the upgrade, for %s; the upgrade was never accepted (its ClientToken is not spent): run apply again once the instance is Running",
-				s.InstanceID, live.Status, r.o.WrongStateWait))
+			return r.fail(n, fmt.Sprintf("instance %s (%s) refused the upgrade for its state for %s (%s); the upgrade was never accepted (its ClientToken is not spent): run apply again once the instance can be upgraded",
+				s.InstanceID, live.Status, r.o.WrongStateWait, refusal))
 		}
 		r.event(n, "waiting", fmt.Sprintf("instance %s is %s and refuses the upgrade: waiting", s.InstanceID, live.Status))
 		if live, err = r.observe(ctx, n, false); err != nil {
@@ -133,8 +135,8 @@ func (r *runner) checkWindow(n *node, live rdsapi.Instance) (outcome, bool) {
 // submit calls UpgradeDBInstanceEngineVersion with the step's ClientToken
 // until the API accepts it, retrying throttling and transient errors with
 // backoff (the token makes a repeat harmless). A refusal for the
-// instance's state returns ok false with a zero outcome: the caller waits
-// for the instance and tries again.
+// instance's state returns ok false and an outcome without a node whose
+// detail is the refusal: the caller waits for the instance and tries again.
 func (r *runner) submit(ctx, hard context.Context, n *node) (rdsapi.Task, outcome, bool) {
 	req := upgradeOf(n.step)
 	start := time.Now()
@@ -156,7 +158,7 @@ func (r *runner) submit(ctx, hard context.Context, n *node) (rdsapi.Task, outcom
 			}
 		case errors.Is(err, rdsapi.ErrWrongState):
 			r.event(n, "retry", err.Error())
-			return rdsapi.Task{}, outcome{}, false
+			return rdsapi.Task{}, outcome{detail: err.Error()}, false
 		default:
 			return rdsapi.Task{}, r.fail(n, fmt.Sprintf("upgrade refused: %v", err)), false
 		}
@@ -200,7 +202,11 @@ func (r *runner) await(ctx context.Context, n *node, submitted time.Time, taskID
 			if ctx.Err() != nil {
 				return outcome{n: n, state: StateInFlight, detail: "interrupted while polling; the next apply resumes polling", taskID: taskID}
 			}
-			return r.errOutcome(n, "poll instance", err)
+			if errors.Is(err, rdsapi.ErrNotFound) {
+				return r.errOutcome(n, "poll instance", err)
+			}
+			return r.unsettled(n, fmt.Sprintf("poll instance %s: %v; its upgrade (task %s) was accepted: run apply again to keep polling",
+				s.InstanceID, err, orUnknown(taskID)))
 		}
 		now := time.Now()
 		if !immediate && opensAt.IsZero() {
@@ -231,10 +237,10 @@ func (r *runner) await(ctx context.Context, n *node, submitted time.Time, taskID
 		switch {
 		case !now.After(deadline):
 		case immediate || saw:
-			return r.timedOut(n, fmt.Sprintf("timed out after %s waiting for %s to be Running on %s (now %s on %s); run apply again to keep polling",
+			return r.unsettled(n, fmt.Sprintf("timed out after %s waiting for %s to be Running on %s (now %s on %s); run apply again to keep polling",
 				r.o.StepTimeout, s.InstanceID, s.ToVersion, live.Status, live.EngineVersion))
 		case !opened.IsZero():
-			return r.timedOut(n, fmt.Sprintf("the MaintainTime upgrade (task %s) of %s was never seen starting: %s after its maintenance window %s opened (%s) it is still %s on %s; it may still be scheduled, or may have run and rolled back: see the task in the console; run apply again to keep waiting",
+			return r.unsettled(n, fmt.Sprintf("the MaintainTime upgrade (task %s) of %s was never seen starting: %s after its maintenance window %s opened (%s) it is still %s on %s; it may still be scheduled, or may have run and rolled back: see the task in the console; run apply again to keep waiting",
 				orUnknown(taskID), s.InstanceID, r.o.StepTimeout, live.MaintainTime, opensAt.Format(time.RFC3339), live.Status, live.EngineVersion))
 		}
 	}
@@ -251,11 +257,11 @@ func windowStart(window string, now time.Time) time.Time {
 	return plans.NextWindowStart(now, from)
 }
 
-// timedOut fails a step whose accepted upgrade did not finish in time; the
-// journal marks it so the next apply polls it again instead of calling the
-// ClientToken spent.
-func (r *runner) timedOut(n *node, reason string) outcome {
-	if err := r.j.Append(Record{Event: EventFailed, Step: n.step.ID, Instance: n.step.InstanceID, Reason: reason, TimedOut: true}); err != nil {
+// unsettled fails a step whose accepted upgrade was not seen ending (step
+// timeout, the instance could not be read); the journal marks it so the
+// next apply polls it again instead of calling the ClientToken spent.
+func (r *runner) unsettled(n *node, reason string) outcome {
+	if err := r.j.Append(Record{Event: EventFailed, Step: n.step.ID, Instance: n.step.InstanceID, Reason: reason, Unsettled: true}); err != nil {
 		return outcome{n: n, fatal: err}
 	}
 	r.event(n, StateFailed, reason)
