@@ -1,6 +1,8 @@
 package executor
 
 import (
+	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -191,5 +193,54 @@ func TestResumeSubmittedStepNeverResent(t *testing.T) {
 	}
 	if n := len(upgradeCalls(env.sim)["rm-crm-db"]); n != 0 {
 		t.Errorf("rm-crm-db got %d upgrade calls, want none (its token was accepted before)", n)
+	}
+}
+
+// Crashes and interruptions at random points while instances are now and
+// then briefly busy for reasons of their own (a restart) and upgrade
+// answers get lost: whatever a run leaves behind, later runs finish the
+// plan with every instance upgraded exactly once, replicas first.
+func TestCrashResumeWithBusyInstances(t *testing.T) {
+	for _, seed := range []int64{101, 102, 103} {
+		t.Run(fmt.Sprintf("seed%d", seed), func(t *testing.T) {
+			t.Parallel()
+			rng := rand.New(rand.NewPCG(uint64(seed), 11))
+			p := fleetPlan(t, 24, seed)
+			env := startSim(t, p, rdssim.Options{Seed: seed, Faults: rdssim.Faults{
+				DriftRate: 0.05, DriftFor: 30 * time.Millisecond,
+				DropResponseRate: 0.3, DropActions: []string{"UpgradeDBInstanceEngineVersion"},
+			}})
+			path := writePlan(t, p)
+			opts := fastOptions()
+			opts.Window = alwaysOpen
+			opts.Concurrency = 4
+			for range 6 {
+				if rng.IntN(2) == 0 {
+					runOnce(t, path, env.cloud, opts, 1+rng.IntN(3*len(p.Steps)), 0)
+				} else {
+					runOnce(t, path, env.cloud, opts, 0, time.Duration(5+rng.IntN(120))*time.Millisecond)
+				}
+			}
+			// a step that met its instance restarting before it started
+			// fails (drift); apply again, as an operator would
+			var res *Result
+			for range 8 {
+				var err error
+				if res, err = runOnce(t, path, env.cloud, opts, 0, 0); err != nil {
+					t.Fatal(err)
+				}
+				if res.Done() {
+					break
+				}
+			}
+			if !res.Done() {
+				t.Fatalf("plan not completed: %s", summarize(res))
+			}
+			checkAllUpgraded(t, p, env.sim)
+			checkInvariants(t, p, env.sim, durationOf)
+			if n := appliedCount(env.sim); n != len(p.Steps) {
+				t.Errorf("applied upgrades = %d, want %d", n, len(p.Steps))
+			}
+		})
 	}
 }
