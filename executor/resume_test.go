@@ -194,6 +194,16 @@ func TestResumeSubmittedStepNeverResent(t *testing.T) {
 	if n := len(upgradeCalls(env.sim)["rm-crm-db"]); n != 0 {
 		t.Errorf("rm-crm-db got %d upgrade calls, want none (its token was accepted before)", n)
 	}
+	// applying again says the same, without nesting the earlier reason
+	first := resultOf(res, "rm-crm-db").Detail
+	for range 2 {
+		if res, err = apply(t, t.Context(), path, env.cloud, fastOptions()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if again := resultOf(res, "rm-crm-db").Detail; again != first {
+		t.Errorf("third apply says %q, first said %q", again, first)
+	}
 }
 
 // Crashes and interruptions at random points while instances are now and

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/rdsup/rdsup/executor/rdsapi"
@@ -49,8 +50,7 @@ func (r *runner) work(ctx, hard context.Context, n *node) outcome {
 			return r.fail(n, fmt.Sprintf("drift: instance %s is %s, not Running as planned; run apply again once it is Running, or make a new plan",
 				s.InstanceID, live.Status))
 		case live.Status == StatusRunning && rec.Submitted:
-			return r.fail(n, fmt.Sprintf("the upgrade submitted earlier (task %s) ended with %s still on %s (%s); its ClientToken is spent: make a new plan to retry",
-				orUnknown(rec.TaskID), s.InstanceID, s.FromVersion, rec.Reason))
+			return r.fail(n, spentReason(s, rec))
 		}
 		send := true
 		switch {
@@ -108,6 +108,18 @@ func (r *runner) work(ctx, hard context.Context, n *node) outcome {
 		}
 	}
 }
+
+// spentReason says why a step whose accepted upgrade ended on the old
+// version stays failed; the reason of an earlier run is not nested again.
+func spentReason(s plans.Step, rec StepRecord) string {
+	if strings.Contains(rec.Reason, spentHint) {
+		return rec.Reason
+	}
+	return fmt.Sprintf("the upgrade submitted earlier (task %s) ended with %s still on %s (%s); %s",
+		orUnknown(rec.TaskID), s.InstanceID, s.FromVersion, rec.Reason, spentHint)
+}
+
+const spentHint = "its ClientToken is spent: make a new plan to retry"
 
 // checkWindow re-checks the step's window with the live facts; stop says
 // the step may not start now (outcome: pending or waiting for the window).
@@ -225,8 +237,8 @@ func (r *runner) await(ctx context.Context, n *node, submitted time.Time, taskID
 			}
 			saw = true
 		case live.EngineVersion == s.FromVersion && (saw || immediate && now.Sub(submitted) > r.o.StartGrace):
-			return r.fail(n, fmt.Sprintf("upgrade task %s ended with %s Running on %s, not %s; see the task in the console; the ClientToken is spent: make a new plan to retry",
-				orUnknown(taskID), s.InstanceID, s.FromVersion, s.ToVersion))
+			return r.fail(n, fmt.Sprintf("upgrade task %s ended with %s Running on %s, not %s; see the task in the console; %s",
+				orUnknown(taskID), s.InstanceID, s.FromVersion, s.ToVersion, spentHint))
 		case live.EngineVersion != s.FromVersion && live.EngineVersion != s.ToVersion:
 			return r.fail(n, fmt.Sprintf("drift: instance %s runs %s, expected %s or %s", s.InstanceID, live.EngineVersion, s.FromVersion, s.ToVersion))
 		}
