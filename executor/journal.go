@@ -169,6 +169,9 @@ func (j *Journal) replay(data []byte) (int, error) {
 			if r.Event != EventJournal {
 				return 0, fmt.Errorf("journal %s: first line is not a journal header; is this an rdsup journal?", j.path)
 			}
+			if r.Version != JournalVersion {
+				return 0, fmt.Errorf("journal %s has format version %d; this build reads version %d: apply the plan with the rdsup that wrote the journal", j.path, r.Version, JournalVersion)
+			}
 			if r.Plan != j.planID {
 				return 0, fmt.Errorf("%w: %s was written for plan %s, this plan is %s; move it away or apply the plan it belongs to", ErrJournalMismatch, j.path, shortID(r.Plan), shortID(j.planID))
 			}

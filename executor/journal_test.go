@@ -55,6 +55,7 @@ func TestJournalDamage(t *testing.T) {
 		{name: "damaged middle line", content: header + "garbage\n" + started, wantMsg: "line 2 is damaged"},
 		{name: "other plan", content: strings.Replace(header, "plan-1", "plan-2", 1), wantErr: ErrJournalMismatch},
 		{name: "not a journal", content: started, wantMsg: "not a journal header"},
+		{name: "newer format", content: strings.Replace(header, `"version":1`, `"version":2`, 1) + started, wantMsg: "format version 2; this build reads version 1"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
