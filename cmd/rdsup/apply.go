@@ -62,7 +62,9 @@ for confirmation on a terminal (--yes skips it; without a terminal and without
 a step starts as soon as every step it depends on succeeded, up to
 --concurrency at once. Progress is journaled in PLANFILE.journal; running apply
 again resumes: done steps are skipped, submitted ones polled, unconfirmed ones
-re-sent with the same ClientToken, so no instance is ever upgraded twice.
+re-sent with the same ClientToken, so no instance is ever upgraded twice (an
+unconfirmed step whose instance is busy with something else is refused by the
+API for its state: apply waits for the instance, then upgrades it).
 
 Each step waits at most --step-timeout for its instance to be Running on the
 target version: from the upgrade call (Immediate), or for MaintainTime

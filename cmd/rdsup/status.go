@@ -38,6 +38,9 @@ rdsup apply) without changing it or contacting the cloud. Each step is
 not-started, started (upgrade call sent, answer not recorded: the next apply
 re-sends it with the same ClientToken), upgrading (accepted, being polled),
 succeeded, failed (with the reason) or pending (window closed, --no-wait).
+A failed step whose upgrade was accepted but not seen ending (step timeout,
+instance unreadable) is polled again by the next apply; one whose accepted
+upgrade ended on the old version stays failed (its ClientToken is spent).
 It may run while an apply is in progress.`,
 		Example: `  rdsup status rdsup-plan.json
   rdsup status rdsup-plan.json --format json | jq '.counts'`,
