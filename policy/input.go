@@ -120,30 +120,28 @@ func newIndex(p *plans.Plan) *index {
 		ix.planID = ast.StringTerm(p.ID)
 	}
 
+	// Only fields with few distinct values are interned: ids (primary,
+	// cluster) are shared per chunk by terms.idTerm instead. Neighbouring
+	// instances mostly repeat each other's values: skip those lookups.
 	ix.strs = make(map[string]*ast.Term, 64)
-	intern := func(v string) {
-		if _, ok := ix.strs[v]; !ok && len(ix.strs) < 1<<16 {
-			ix.strs[v] = ast.StringTerm(v)
-		}
-	}
+	var last [8]string
 	for i := range p.Instances {
 		in := &p.Instances[i]
-		for _, v := range [...]string{in.Region, in.Engine, in.EngineVersion, in.TargetVersion, in.Role, in.Primary, in.Status, in.MaintainTime, in.EffectiveTime} {
-			intern(v)
-		}
-		for k, v := range in.Tags {
-			intern(k)
-			intern(v)
-		}
-	}
-	for i := range p.Steps {
-		s := &p.Steps[i]
-		for _, v := range [...]string{s.Region, s.Engine, s.Role, s.Cluster, s.FromVersion, s.ToVersion, s.EffectiveTime} {
-			intern(v)
+		for k, v := range [...]string{in.Region, in.Engine, in.EngineVersion, in.TargetVersion, in.Role, in.Status, in.MaintainTime, in.EffectiveTime} {
+			if i == 0 || v != last[k] {
+				ix.intern(v)
+				last[k] = v
+			}
 		}
 	}
 	ix.internTags()
 	return ix
+}
+
+func (ix *index) intern(v string) {
+	if _, ok := ix.strs[v]; !ok && len(ix.strs) < 1<<16 {
+		ix.strs[v] = ast.StringTerm(v)
+	}
 }
 
 // internTags builds one term per distinct tag set of the plan's instances
@@ -156,6 +154,10 @@ func (ix *index) internTags() {
 		in := &ix.p.Instances[i]
 		buf, keys = tagsKey(buf[:0], keys[:0], in.Tags)
 		if _, ok := ix.tags[string(buf)]; !ok && len(ix.tags) < 1<<12 {
+			for k, v := range in.Tags {
+				ix.intern(k)
+				ix.intern(v)
+			}
 			ix.tags[string(buf)] = ix.tagsTerm(in.Tags)
 		}
 	}
@@ -211,7 +213,7 @@ func (t *terms) instTerm(i int) instTerms {
 	}
 	in := &t.ix.p.Instances[i]
 	id := ast.StringTerm(in.ID)
-	x := instTerms{obj: t.ix.instanceTerm(in, id), id: id}
+	x := instTerms{obj: t.ix.instanceTerm(in, id, t.idTerm), id: id}
 	t.inst[i] = x
 	return x
 }
@@ -263,7 +265,7 @@ func (t *terms) input(si int, live *plans.Instance, at *ast.Term) (ast.Value, er
 		if m.ID != s.InstanceID {
 			mid = ast.StringTerm(m.ID)
 		}
-		inst, instT = &m, ix.instanceTerm(&m, mid)
+		inst, instT = &m, ix.instanceTerm(&m, mid, t.idTerm)
 	case ok:
 		it := t.instTerm(ii)
 		inst, instT, instID = &ix.p.Instances[ii], it.obj, it.id
@@ -282,10 +284,7 @@ func (t *terms) input(si int, live *plans.Instance, at *ast.Term) (ast.Value, er
 			primary = t.instTerm(pi).obj
 		}
 		if ps, ok := ix.stepOf[inst.Primary]; ok {
-			pid := ix.str(inst.Primary)
-			if known {
-				pid = t.instTerm(pi).id
-			}
+			pid := t.idTerm(inst.Primary)
 			steps.Insert(pid, t.stepTerm(ps))
 		}
 	}
@@ -348,7 +347,7 @@ func mergeLive(snap, live *plans.Instance) plans.Instance {
 }
 
 // instanceTerm mirrors plans.Instance's JSON encoding (tags: {} for none).
-func (ix *index) instanceTerm(in *plans.Instance, id *ast.Term) *ast.Term {
+func (ix *index) instanceTerm(in *plans.Instance, id *ast.Term, ids func(string) *ast.Term) *ast.Term {
 	o := ast.NewObjectWithCapacity(11)
 	o.Insert(kID, id)
 	o.Insert(kRegion, ix.str(in.Region))
@@ -357,7 +356,7 @@ func (ix *index) instanceTerm(in *plans.Instance, id *ast.Term) *ast.Term {
 	o.Insert(kTarget, ix.str(in.TargetVersion))
 	o.Insert(kRole, ix.str(in.Role))
 	if in.Primary != "" {
-		o.Insert(kPrimary, ix.str(in.Primary))
+		o.Insert(kPrimary, ids(in.Primary))
 	}
 	o.Insert(kStatus, ix.str(in.Status))
 	o.Insert(kMaintain, ix.str(in.MaintainTime))
@@ -383,7 +382,7 @@ func (ix *index) stepTerm(s *plans.Step, instID *ast.Term, id func(string) *ast.
 	o.Insert(kRegion, ix.str(s.Region))
 	o.Insert(kEngine, ix.str(s.Engine))
 	o.Insert(kRole, ix.str(s.Role))
-	o.Insert(kCluster, ix.str(s.Cluster))
+	o.Insert(kCluster, id(s.Cluster))
 	o.Insert(kFrom, ix.str(s.FromVersion))
 	o.Insert(kTo, ix.str(s.ToVersion))
 	o.Insert(kEffective, ix.str(s.EffectiveTime))
