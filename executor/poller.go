@@ -16,9 +16,10 @@ import (
 
 // poller reads instances for every step that wants a fresh look, in
 // batched DescribeDBInstanceAttribute calls: one round serves all waiting
-// steps, grouped by region, rdsapi.MaxDescribeBatch ids per call. Rounds
-// are at least interval apart; a step that has not looked yet (its
-// pre-check) is served after a short coalescing delay instead.
+// steps, grouped by region, rdsapi.MaxDescribeBatch ids per call. Polling
+// rounds are at least interval apart; steps that have not looked yet
+// (their pre-check) are served after a short coalescing delay by a round
+// of their own.
 type poller struct {
 	cloud    Cloud
 	lim      *rate.Limiter
@@ -135,11 +136,24 @@ func (p *poller) nextRound() (time.Time, bool) {
 	return due, true
 }
 
+// round reads the waiting instances: all of them when a polling round is
+// due, else only those that want a fresh look (their pre-check), so that a
+// step starting does not pull every in-flight instance's poll forward.
 func (p *poller) round(ctx context.Context) {
 	p.mu.Lock()
 	batch := p.waiters
-	p.waiters = map[string]*waiter{}
-	p.lastRound = time.Now()
+	if now := time.Now(); now.Before(p.lastRound.Add(p.interval)) {
+		batch = map[string]*waiter{}
+		for id, w := range p.waiters {
+			if w.fresh {
+				batch[id] = w
+				delete(p.waiters, id)
+			}
+		}
+	} else {
+		p.waiters = map[string]*waiter{}
+		p.lastRound = now
+	}
 	p.rounds++
 	p.mu.Unlock()
 
