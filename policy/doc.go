@@ -2,8 +2,14 @@
 // OPA engine. It owns the built-in policies and their default data (embedded
 // with go:embed from builtin/), loading policy directories and data files,
 // building the input document of each step, evaluating every step in
-// parallel with one prepared query, and running the policies' *_test.rego
-// tests. It knows nothing of the cloud SDK and reads no files beyond the
+// parallel with one query compiled once, and running the policies'
+// *_test.rego tests.
+//
+// Evaluation is the hot path of `rdsup plan` (one evaluation per step):
+// the query runs on OPA's topdown evaluator directly, instance and step
+// terms are built once per chunk of steps and shared by the documents that
+// name them, and each worker reuses one flat rule cache (see eval.go,
+// input.go, vcache.go). It knows nothing of the cloud SDK and reads no files beyond the
 // policy directories and data files it is given.
 //
 // The contract for policy authors:
