@@ -30,7 +30,8 @@ type poller struct {
 	waiters   map[string]*waiter // instance id → waiter (one step per instance)
 	kick      chan struct{}
 	stopped   chan struct{} // closed when run returns
-	lastRound time.Time
+	lastRound time.Time     // last polling round (all waiters)
+	lastAny   time.Time     // last round of either kind
 	errStreak int
 	rounds    int
 	calls     int
@@ -129,7 +130,7 @@ func (p *poller) nextRound() (time.Time, bool) {
 		}
 	}
 	if p.errStreak > 0 {
-		if t := p.lastRound.Add(backoff(p.errStreak-1, p.interval, 30*time.Second)); t.After(due) {
+		if t := p.lastAny.Add(backoff(p.errStreak-1, p.interval, 30*time.Second)); t.After(due) {
 			due = t
 		}
 	}
@@ -142,7 +143,9 @@ func (p *poller) nextRound() (time.Time, bool) {
 func (p *poller) round(ctx context.Context) {
 	p.mu.Lock()
 	batch := p.waiters
-	if now := time.Now(); now.Before(p.lastRound.Add(p.interval)) {
+	now := time.Now()
+	p.lastAny = now
+	if now.Before(p.lastRound.Add(p.interval)) {
 		batch = map[string]*waiter{}
 		for id, w := range p.waiters {
 			if w.fresh {
