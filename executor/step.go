@@ -78,6 +78,7 @@ func (r *runner) work(ctx, hard context.Context, n *node) outcome {
 					return outcome{n: n, fatal: err}
 				}
 				rec.Started = true
+				n.rec.Started = true // a step sent back to wait for its window starts no second record
 			}
 			r.event(n, "started", fmt.Sprintf("upgrading %s → %s", s.FromVersion, s.ToVersion))
 			task, o, ok := r.submit(ctx, hard, n)
