@@ -69,11 +69,6 @@ type terms struct {
 	ix   *index
 	inst map[int]instTerms
 	step map[int]*ast.Term
-	// doc and plan are the document's top object and its "plan" object,
-	// refilled for each step of the chunk: their keys never change, and a
-	// document is dropped (converted to findings) before the next one is
-	// built. Everything they point to is built once and never changed.
-	doc, plan ast.Object
 }
 
 // instTerms are an instance's object and its id, which its step, the
@@ -301,21 +296,19 @@ func (t *terms) input(si int, live *plans.Instance, at *ast.Term) (ast.Value, er
 		replicas = ast.ArrayTerm(rts...)
 	}
 
-	if t.doc == nil {
-		t.plan = ast.NewObjectWithCapacity(3)
-		t.doc = ast.NewObjectWithCapacity(5)
-	}
-	t.plan.Insert(kAt, at)
+	plan := ast.NewObjectWithCapacity(3)
+	plan.Insert(kAt, at)
 	if ix.planID != nil {
-		t.plan.Insert(kID, ix.planID)
+		plan.Insert(kID, ix.planID)
 	}
-	t.plan.Insert(kSteps, ast.NewTerm(steps))
-	t.doc.Insert(kStep, t.stepTerm(si))
-	t.doc.Insert(kInstance, instT)
-	t.doc.Insert(kPrimary, primary)
-	t.doc.Insert(kReplicas, replicas)
-	t.doc.Insert(kPlan, ast.NewTerm(t.plan))
-	return t.doc, nil
+	plan.Insert(kSteps, ast.NewTerm(steps))
+	return ast.NewObject(
+		ast.Item(kStep, t.stepTerm(si)),
+		ast.Item(kInstance, instT),
+		ast.Item(kPrimary, primary),
+		ast.Item(kReplicas, replicas),
+		ast.Item(kPlan, ast.NewTerm(plan)),
+	), nil
 }
 
 // mergeLive overlays live facts on the snapshot: non-empty live fields win,
