@@ -52,8 +52,9 @@ type index struct {
 	strs map[string]*ast.Term
 	// tags interns whole tag objects by their sorted "k\x00v\x00" text:
 	// a fleet has few distinct tag sets.
-	tags   map[string]*ast.Term
-	planID *ast.Term // nil when the plan is not sealed
+	tags     map[string]*ast.Term
+	instTags []*ast.Term // instance index → its interned tags term, or nil
+	planID   *ast.Term   // nil when the plan is not sealed
 }
 
 // Terms shared by every input document; OPA terms are immutable once built.
@@ -143,18 +144,22 @@ func (ix *index) intern(v string) {
 // (up to a bound; other sets are built per instance).
 func (ix *index) internTags() {
 	ix.tags = make(map[string]*ast.Term, 16)
+	ix.instTags = make([]*ast.Term, len(ix.p.Instances))
 	var buf []byte
 	var keys []string
 	for i := range ix.p.Instances {
 		in := &ix.p.Instances[i]
 		buf, keys = tagsKey(buf[:0], keys[:0], in.Tags)
-		if _, ok := ix.tags[string(buf)]; !ok && len(ix.tags) < 1<<12 {
+		t, ok := ix.tags[string(buf)]
+		if !ok && len(ix.tags) < 1<<12 {
 			for k, v := range in.Tags {
 				ix.intern(k)
 				ix.intern(v)
 			}
-			ix.tags[string(buf)] = ix.tagsTerm(in.Tags)
+			t = ix.tagsTerm(in.Tags)
+			ix.tags[string(buf)] = t
 		}
+		ix.instTags[i] = t // nil: built with the instance's term
 	}
 }
 
@@ -208,7 +213,7 @@ func (t *terms) instTerm(i int) instTerms {
 	}
 	in := &t.ix.p.Instances[i]
 	id := ast.StringTerm(in.ID)
-	x := instTerms{obj: t.ix.instanceTerm(in, id, t.idTerm), id: id}
+	x := instTerms{obj: t.ix.instanceTerm(in, id, t.ix.instTags[i], t.idTerm), id: id}
 	t.inst[i] = x
 	return x
 }
@@ -260,7 +265,7 @@ func (t *terms) input(si int, live *plans.Instance, at *ast.Term) (ast.Value, er
 		if m.ID != s.InstanceID {
 			mid = ast.StringTerm(m.ID)
 		}
-		inst, instT = &m, ix.instanceTerm(&m, mid, t.idTerm)
+		inst, instT = &m, ix.instanceTerm(&m, mid, nil, t.idTerm)
 	case ok:
 		it := t.instTerm(ii)
 		inst, instT, instID = &ix.p.Instances[ii], it.obj, it.id
@@ -340,7 +345,7 @@ func mergeLive(snap, live *plans.Instance) plans.Instance {
 }
 
 // instanceTerm mirrors plans.Instance's JSON encoding (tags: {} for none).
-func (ix *index) instanceTerm(in *plans.Instance, id *ast.Term, ids func(string) *ast.Term) *ast.Term {
+func (ix *index) instanceTerm(in *plans.Instance, id, tags *ast.Term, ids func(string) *ast.Term) *ast.Term {
 	o := ast.NewObjectWithCapacity(11)
 	o.Insert(kID, id)
 	o.Insert(kRegion, ix.str(in.Region))
@@ -354,7 +359,10 @@ func (ix *index) instanceTerm(in *plans.Instance, id *ast.Term, ids func(string)
 	o.Insert(kStatus, ix.str(in.Status))
 	o.Insert(kMaintain, ix.str(in.MaintainTime))
 	o.Insert(kEffective, ix.str(in.EffectiveTime))
-	o.Insert(kTags, ix.tagsOf(in.Tags))
+	if tags == nil {
+		tags = ix.tagsOf(in.Tags)
+	}
+	o.Insert(kTags, tags)
 	return ast.NewTerm(o)
 }
 
