@@ -273,32 +273,35 @@ func (t *terms) input(si int, live *plans.Instance, at *ast.Term) (ast.Value, er
 		return nil, fmt.Errorf("instance %s is not in the plan's instance snapshot; make the plan again with `rdsup plan`", s.InstanceID)
 	}
 
-	reps := ix.replicas[inst.ID]
-	steps := ast.NewObjectWithCapacity(2 + len(reps))
-	steps.Insert(instID, t.stepTerm(si))
-
+	// Instances first, steps second: step terms then share the ids of the
+	// instance terms (cluster, dependsOn).
 	primary := nullTerm
 	if inst.Primary != "" {
-		pi, known := ix.inst[inst.Primary]
-		if known {
+		if pi, ok := ix.inst[inst.Primary]; ok {
 			primary = t.instTerm(pi).obj
 		}
-		if ps, ok := ix.stepOf[inst.Primary]; ok {
-			pid := t.idTerm(inst.Primary)
-			steps.Insert(pid, t.stepTerm(ps))
-		}
 	}
+	reps := ix.replicas[inst.ID]
 	replicas := emptyArrayTerm
 	if len(reps) > 0 {
 		rts := make([]*ast.Term, len(reps))
 		for k, ri := range reps {
-			rt := t.instTerm(ri)
-			rts[k] = rt.obj
-			if rs, ok := ix.stepOf[ix.p.Instances[ri].ID]; ok {
-				steps.Insert(rt.id, t.stepTerm(rs))
-			}
+			rts[k] = t.instTerm(ri).obj
 		}
 		replicas = ast.ArrayTerm(rts...)
+	}
+
+	steps := ast.NewObjectWithCapacity(2 + len(reps))
+	steps.Insert(instID, t.stepTerm(si))
+	if inst.Primary != "" {
+		if ps, ok := ix.stepOf[inst.Primary]; ok {
+			steps.Insert(t.idTerm(inst.Primary), t.stepTerm(ps))
+		}
+	}
+	for _, ri := range reps {
+		if rs, ok := ix.stepOf[ix.p.Instances[ri].ID]; ok {
+			steps.Insert(t.instTerm(ri).id, t.stepTerm(rs))
+		}
 	}
 
 	plan := ast.NewObjectWithCapacity(3)
