@@ -3,6 +3,7 @@ package plans
 import (
 	"bytes"
 	"encoding/json"
+	"io"
 	"slices"
 	"strconv"
 	"time"
@@ -17,8 +18,18 @@ import (
 type encoder struct {
 	b      []byte
 	pretty bool
-	digest bool // write id, createdAt and client tokens as their zero values
+	digest bool      // write id, createdAt and client tokens as their zero values
+	flush  io.Writer // when set, b is handed to it in chunks (for hashing)
 	depth  int
+}
+
+// maybeFlush hands the buffer to e.flush once it is large, so hashing a
+// large plan never holds its whole encoding.
+func (e *encoder) maybeFlush() {
+	if e.flush != nil && len(e.b) >= 1<<16 {
+		e.flush.Write(e.b)
+		e.b = e.b[:0]
+	}
 }
 
 func (e *encoder) newline() {
@@ -103,6 +114,7 @@ func (e *encoder) plan(p *Plan) error {
 		if err := e.step(&p.Steps[i]); err != nil {
 			return err
 		}
+		e.maybeFlush()
 	}
 	e.close(']', len(p.Steps) == 0)
 	e.key(false, "instances")
@@ -113,6 +125,7 @@ func (e *encoder) plan(p *Plan) error {
 		}
 		e.newline()
 		e.instance(&p.Instances[i])
+		e.maybeFlush()
 	}
 	e.close(']', len(p.Instances) == 0)
 	e.key(false, "summary")

@@ -80,12 +80,13 @@ func short(id string) string {
 // digest hashes the compact canonical encoding of p without id, createdAt
 // and client tokens.
 func digest(p *Plan) (string, error) {
-	e := encoder{digest: true, b: make([]byte, 0, sizeHint(p))}
+	h := sha256.New()
+	e := encoder{digest: true, flush: h, b: make([]byte, 0, 1<<17)}
 	if err := e.plan(p); err != nil {
 		return "", fmt.Errorf("encode plan: %w", err)
 	}
-	sum := sha256.Sum256(e.b)
-	return hex.EncodeToString(sum[:]), nil
+	h.Write(e.b)
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // normalize replaces nil slices and maps with empty ones so the encoding

@@ -67,7 +67,10 @@ func runCheck(ctx context.Context, o *checkOptions) error {
 		return err
 	}
 	recorded := p.Inputs.PolicyDigest
-	if err := e.Evaluate(ctx, p, at); err != nil {
+	restoreGC := tuneGC()
+	err = e.Evaluate(ctx, p, at)
+	restoreGC()
+	if err != nil {
 		return err
 	}
 	if recorded != e.Digest() {
