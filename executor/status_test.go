@@ -3,16 +3,13 @@ package executor
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/rdsup/rdsup/internal/golden"
 	"github.com/rdsup/rdsup/plans/plantest"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 // TestStatusJSON pins the documented `rdsup status --format json` shape.
 func TestStatusJSON(t *testing.T) {
@@ -48,17 +45,5 @@ func TestStatusJSON(t *testing.T) {
 	if err := enc.Encode(st); err != nil {
 		t.Fatal(err)
 	}
-	golden := filepath.Join("testdata", "status.json.golden")
-	if *update {
-		if err := os.WriteFile(golden, got.Bytes(), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run go test ./executor -run TestStatusJSON -update)", err)
-	}
-	if !bytes.Equal(got.Bytes(), want) {
-		t.Errorf("status JSON differs from %s (-update to accept):\n%s", golden, got.String())
-	}
+	golden.Check(t, filepath.Join("testdata", "status.json.golden"), got.Bytes())
 }

@@ -69,18 +69,7 @@ type ruleRef struct {
 // New loads, parses and compiles the policies and prepares the query once.
 // Compile errors name the file and line.
 func New(ctx context.Context, opts Options) (*Engine, error) {
-	var files []File
-	if !opts.NoDefaults {
-		files = append(files, Builtin(false)...)
-	}
-	for _, d := range opts.Dirs {
-		fs, err := loadDir(d, false)
-		if err != nil {
-			return nil, err
-		}
-		files = append(files, fs...)
-	}
-	data, _, err := loadData(false, opts.DataFiles)
+	files, data, err := loadSet(opts, false)
 	if err != nil {
 		return nil, err
 	}

@@ -208,3 +208,26 @@ func digest(modules []File, data map[string]any) (string, error) {
 	h.Write(buf.Bytes())
 	return "sha256:" + hex.EncodeToString(h.Sum(nil)), nil
 }
+
+// loadSet gathers the policy files chosen by opts (the built-in ones unless
+// opts.NoDefaults, then those of opts.Dirs; test files only when tests is
+// true) and the policies' data: the built-in defaults merged with
+// opts.DataFiles.
+func loadSet(opts Options, tests bool) ([]File, map[string]any, error) {
+	var files []File
+	if !opts.NoDefaults {
+		files = append(files, Builtin(tests)...)
+	}
+	for _, d := range opts.Dirs {
+		fs, err := loadDir(d, tests)
+		if err != nil {
+			return nil, nil, err
+		}
+		files = append(files, fs...)
+	}
+	data, _, err := loadData(false, opts.DataFiles)
+	if err != nil {
+		return nil, nil, err
+	}
+	return files, data, nil
+}

@@ -30,18 +30,7 @@ type TestResult struct {
 // file, then line. An error means the tests could not run (a file that does
 // not parse or compile, a missing directory); failing tests are results.
 func RunTests(ctx context.Context, opts Options) ([]TestResult, error) {
-	var files []File
-	if !opts.NoDefaults {
-		files = append(files, Builtin(true)...)
-	}
-	for _, d := range opts.Dirs {
-		fs, err := loadDir(d, true)
-		if err != nil {
-			return nil, err
-		}
-		files = append(files, fs...)
-	}
-	data, _, err := loadData(false, opts.DataFiles)
+	files, data, err := loadSet(opts, true)
 	if err != nil {
 		return nil, err
 	}

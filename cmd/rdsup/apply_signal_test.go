@@ -121,7 +121,7 @@ func TestApplySecondSignal(t *testing.T) {
 
 	// the next apply resumes and upgrades every instance exactly once
 	hang.Store(false)
-	out, errOut, code := runApplyCLI(t, "apply", path, "--endpoint", srv.URL, "--yes", "--poll-interval", "5ms")
+	out, errOut, code := runCLI(t, "apply", path, "--endpoint", srv.URL, "--yes", "--poll-interval", "5ms")
 	if code != exitOK {
 		t.Fatalf("resume: exit %d\n%s\n%s", code, out, errOut)
 	}

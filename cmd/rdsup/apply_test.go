@@ -16,28 +16,6 @@ import (
 
 const exampleFleet = "../../executor/testdata/example-fleet.yaml"
 
-// failingReader fails the test if apply reads stdin.
-type failingReader struct{ t *testing.T }
-
-func (r failingReader) Read([]byte) (int, error) {
-	r.t.Error("apply read stdin")
-	return 0, os.ErrClosed
-}
-
-// runApplyCLI runs rdsup with a stdin that must not be read.
-func runApplyCLI(t *testing.T, args ...string) (stdout, stderr string, code int) {
-	t.Helper()
-	var out, errb bytes.Buffer
-	cmd := newRootCmd()
-	cmd.SetArgs(args)
-	cmd.SetOut(&out)
-	cmd.SetErr(&errb)
-	cmd.SetIn(failingReader{t})
-	err := cmd.ExecuteContext(t.Context())
-	code = exitCode(&errb, err)
-	return out.String(), errb.String(), code
-}
-
 // planFile plans inventory into a temporary plan file.
 func planFile(t *testing.T, inventory string, extra ...string) (string, *plans.Plan) {
 	t.Helper()
@@ -65,7 +43,7 @@ func simFor(t *testing.T, p *plans.Plan, faults rdssim.Faults) (*rdssim.Sim, str
 func TestApplySimulateQuickStart(t *testing.T) {
 	inv := abs(t, exampleFleet)
 	t.Chdir(t.TempDir())
-	out, stderr, code := runApplyCLI(t, "apply", "--simulate", "-i", inv, "--yes")
+	out, stderr, code := runCLI(t, "apply", "--simulate", "-i", inv, "--yes")
 	if code != exitOK {
 		t.Fatalf("exit %d\n%s\n%s", code, out, stderr)
 	}
@@ -91,7 +69,7 @@ func abs(t *testing.T, p string) string {
 func TestApplyAgainstSimulatorThenStatus(t *testing.T) {
 	path, p := planFile(t, exampleFleet)
 	sim, endpoint := simFor(t, p, rdssim.Faults{})
-	out, stderr, code := runApplyCLI(t, "apply", path, "--endpoint", endpoint, "--yes", "--poll-interval", "5ms")
+	out, stderr, code := runCLI(t, "apply", path, "--endpoint", endpoint, "--yes", "--poll-interval", "5ms")
 	if code != exitOK {
 		t.Fatalf("exit %d\n%s\n%s", code, out, stderr)
 	}
@@ -133,7 +111,7 @@ func TestApplyAgainstSimulatorThenStatus(t *testing.T) {
 
 	// applying again sends no upgrade
 	before := len(sim.Calls())
-	out, stderr, code = runApplyCLI(t, "apply", path, "--endpoint", endpoint, "--yes", "--poll-interval", "5ms")
+	out, stderr, code = runCLI(t, "apply", path, "--endpoint", endpoint, "--yes", "--poll-interval", "5ms")
 	if code != exitOK || !strings.Contains(out, "resuming from") {
 		t.Fatalf("re-apply: exit %d\n%s\n%s", code, out, stderr)
 	}
@@ -161,7 +139,7 @@ func TestApplyRefusals(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, stderr, code := runApplyCLI(t, tt.args...)
+			_, stderr, code := runCLI(t, tt.args...)
 			if code != tt.wantCode || !strings.Contains(stderr, tt.wantErr) {
 				t.Errorf("exit %d, stderr %q; want %d and %q", code, stderr, tt.wantCode, tt.wantErr)
 			}
@@ -176,7 +154,7 @@ func TestApplyExitCodes(t *testing.T) {
 	t.Run("failed step exits 1", func(t *testing.T) {
 		path, p := planFile(t, exampleFleet)
 		_, endpoint := simFor(t, p, rdssim.Faults{FailUpgrade: []string{"rr-shop-ro1"}})
-		out, stderr, code := runApplyCLI(t, "apply", path, "--endpoint", endpoint, "--yes", "--poll-interval", "5ms", "--keep-going")
+		out, stderr, code := runCLI(t, "apply", path, "--endpoint", endpoint, "--yes", "--poll-interval", "5ms", "--keep-going")
 		if code != exitError || !strings.Contains(stderr, "1 step(s) failed, 1 blocked") || !strings.Contains(out, "blocked") {
 			t.Errorf("exit %d\n%s\n%s", code, out, stderr)
 		}
@@ -193,7 +171,7 @@ instances:
 `), 0o644)
 		path, p := planFile(t, inv, "--at", open.Add(10*time.Minute).Format(time.RFC3339))
 		sim, endpoint := simFor(t, p, rdssim.Faults{})
-		out, stderr, code := runApplyCLI(t, "apply", path, "--endpoint", endpoint, "--yes", "--poll-interval", "5ms", "--no-wait")
+		out, stderr, code := runCLI(t, "apply", path, "--endpoint", endpoint, "--yes", "--poll-interval", "5ms", "--no-wait")
 		if code != exitPending {
 			t.Fatalf("exit %d, want 3\n%s\n%s", code, out, stderr)
 		}
@@ -243,7 +221,7 @@ func TestApplyConfirmOnTerminal(t *testing.T) {
 
 func TestApplySimulatePlanFileLeavesNoJournal(t *testing.T) {
 	path, _ := planFile(t, exampleFleet)
-	out, stderr, code := runApplyCLI(t, "apply", path, "--simulate", "--yes")
+	out, stderr, code := runCLI(t, "apply", path, "--simulate", "--yes")
 	if code != exitOK || !strings.Contains(out, "4 steps: 4 succeeded") {
 		t.Fatalf("exit %d\n%s\n%s", code, out, stderr)
 	}

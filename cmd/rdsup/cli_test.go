@@ -2,12 +2,22 @@ package main
 
 import (
 	"bytes"
+	"os"
 	"strings"
 	"testing"
 )
 
+// failingReader fails the test if a command reads stdin: no command may
+// wait for input that a CI job or cron will never give.
+type failingReader struct{ t *testing.T }
+
+func (r failingReader) Read([]byte) (int, error) {
+	r.t.Error("the command read stdin")
+	return 0, os.ErrClosed
+}
+
 // runCLI runs rdsup with args in-process and returns stdout, stderr and the
-// exit code main would use.
+// exit code main would use. Reading stdin fails the test.
 func runCLI(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	t.Helper()
 	var out, errb bytes.Buffer
@@ -15,6 +25,7 @@ func runCLI(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	cmd.SetArgs(args)
 	cmd.SetOut(&out)
 	cmd.SetErr(&errb)
+	cmd.SetIn(failingReader{t})
 	err := cmd.ExecuteContext(t.Context())
 	code = exitCode(&errb, err)
 	return out.String(), errb.String(), code

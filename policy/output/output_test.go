@@ -4,17 +4,14 @@ import (
 	"bytes"
 	"encoding/json"
 	"encoding/xml"
-	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/rdsup/rdsup/internal/golden"
 	"github.com/rdsup/rdsup/plans"
 	"github.com/rdsup/rdsup/policy"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
 
 // report is a check of three steps: one denied twice (one finding with
 // metadata), one warned, one clean.
@@ -48,19 +45,7 @@ func TestGolden(t *testing.T) {
 			if err := Render(&buf, format, report()); err != nil {
 				t.Fatal(err)
 			}
-			golden := filepath.Join("testdata", "report."+format)
-			if *update {
-				if err := os.WriteFile(golden, buf.Bytes(), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run go test ./policy/output -update)", err)
-			}
-			if !bytes.Equal(buf.Bytes(), want) {
-				t.Errorf("%s output differs from %s (run with -update if intended):\n%s", format, golden, buf.String())
-			}
+			golden.Check(t, filepath.Join("testdata", "report."+format), buf.Bytes())
 		})
 	}
 }
