@@ -43,7 +43,11 @@ type Options struct {
 	// next apply polls it again.
 	StepTimeout time.Duration
 	KeepGoing   bool // after a failure, keep starting steps of other clusters
-	NoWait      bool // leave steps whose window is closed pending instead of waiting
+	// NoWait: never wait for a maintenance window. Steps whose window is
+	// closed are left pending; a MaintainTime upgrade the cloud accepted
+	// but will only start when the instance's window opens is journaled as
+	// pending with its task and left scheduled (its dependents not started).
+	NoWait bool
 	// StartGrace: an Immediate upgrade whose instance is still Running on the
 	// old version this long after submission, never seen upgrading, failed.
 	StartGrace     time.Duration
@@ -98,6 +102,10 @@ const (
 	StatePending    = "pending"     // window closed (--no-wait), or waiting on a pending step
 	StateNotStarted = "not-started" // the run stopped (failure, signal) before it
 	StateInFlight   = "in-flight"   // upgrade submitted, run stopped while polling; resume polls it
+	// StateScheduled: a MaintainTime upgrade accepted by the cloud whose
+	// maintenance window is not open yet, left with --no-wait; the next
+	// apply polls it (never re-sends it).
+	StateScheduled = "scheduled"
 )
 
 // Event is one step transition, for progress displays and logs.

@@ -21,7 +21,7 @@ const (
 	EventSubmitted = "submitted" // the API accepted the upgrade (TaskId, RequestId)
 	EventSucceeded = "succeeded" // instance Running on the target version
 	EventFailed    = "failed"    // the step failed (Reason)
-	EventPending   = "pending"   // left for later (Reason: window closed, --no-wait)
+	EventPending   = "pending"   // left for later (Reason: window closed, --no-wait); with TaskID and OpensAt: submitted, scheduled for its window
 )
 
 // ErrJournalMismatch is returned for a journal written for another plan.
@@ -42,6 +42,9 @@ type Record struct {
 	// not seen (step timeout, the instance could not be read): the next
 	// apply polls it again rather than calling its ClientToken spent.
 	Unsettled bool `json:"unsettled,omitempty"`
+	// OpensAt, on a pending record with a TaskID: the accepted MaintainTime
+	// upgrade waits for the maintenance window opening then (--no-wait).
+	OpensAt time.Time `json:"opensAt,omitzero"`
 }
 
 // StepRecord is what the journal says about one step: its records folded.
@@ -55,6 +58,9 @@ type StepRecord struct {
 	Unsettled   bool      `json:"unsettled,omitempty"` // failed before the accepted upgrade's end was seen: resume polls again
 	SubmittedAt time.Time `json:"submittedAt,omitzero"`
 	Updated     time.Time `json:"updated,omitzero"`
+	// OpensAt: the step is pending after its upgrade was accepted
+	// (Submitted): the cloud starts it in the window opening then.
+	OpensAt time.Time `json:"opensAt,omitzero"`
 }
 
 // Journal is an append-only JSON-lines file, fsynced per record.
@@ -187,6 +193,7 @@ func (j *Journal) fold(r Record) {
 	s := j.steps[r.Step]
 	s.Phase, s.Updated = r.Event, r.Time
 	s.Unsettled = r.Event == EventFailed && r.Unsettled
+	s.OpensAt = time.Time{}
 	switch r.Event {
 	case EventStarted:
 		s.Started = true
@@ -201,8 +208,16 @@ func (j *Journal) fold(r Record) {
 		}
 	case EventSucceeded:
 		s.Reason = r.Reason
-	case EventFailed, EventPending:
+	case EventFailed:
 		s.Reason = r.Reason
+	case EventPending:
+		s.Reason = r.Reason
+		if r.TaskID != "" {
+			s.TaskID = r.TaskID
+		}
+		if s.Submitted {
+			s.OpensAt = r.OpensAt
+		}
 	}
 	j.steps[r.Step] = s
 }

@@ -213,6 +213,8 @@ func (r *runner) settle(o outcome, ready *readyQueue, windowed *[]*node) bool {
 		return true
 	case StatePending:
 		r.markDependents(n, StatePending, fmt.Sprintf("waits for pending step %s (%s)", n.step.ID, n.step.InstanceID))
+	case StateScheduled:
+		r.markDependents(n, StatePending, fmt.Sprintf("waits for step %s (%s), whose upgrade is scheduled for its maintenance window", n.step.ID, n.step.InstanceID))
 	case stateWindow:
 		*windowed = append(*windowed, n)
 		r.event(n, "waiting", o.detail)

@@ -14,6 +14,10 @@ const (
 	StatusSucceeded  = "succeeded"
 	StatusFailed     = "failed"
 	StatusPending    = "pending" // left for later (window closed, --no-wait)
+	// StatusScheduled: the MaintainTime upgrade was accepted (TaskID) and
+	// the cloud starts it when the maintenance window opens (OpensAt);
+	// apply --no-wait left it, the next apply polls it.
+	StatusScheduled = "scheduled"
 )
 
 // StepStatus is one step's state according to the journal. Its JSON is
@@ -30,6 +34,7 @@ type StepStatus struct {
 	RequestID   string    `json:"requestId,omitempty"`
 	Reason      string    `json:"reason,omitempty"`
 	Updated     time.Time `json:"updated,omitzero"`
+	OpensAt     time.Time `json:"opensAt,omitzero"` // scheduled: when the maintenance window opens
 }
 
 // PlanStatus is the state of a whole plan.
@@ -49,7 +54,7 @@ func StatusOf(p *plans.Plan, journalPath string, recs map[string]StepRecord) Pla
 		rec := recs[s.ID]
 		st := StepStatus{Step: s.ID, Instance: s.InstanceID, Role: s.Role, Cluster: s.Cluster,
 			FromVersion: s.FromVersion, ToVersion: s.ToVersion, TaskID: rec.TaskID, RequestID: rec.RequestID,
-			Reason: rec.Reason, Updated: rec.Updated}
+			Reason: rec.Reason, Updated: rec.Updated, OpensAt: rec.OpensAt}
 		switch rec.Phase {
 		case "":
 			st.State = StatusNotStarted
@@ -63,6 +68,9 @@ func StatusOf(p *plans.Plan, journalPath string, recs map[string]StepRecord) Pla
 			st.State = StatusFailed
 		case EventPending:
 			st.State = StatusPending
+			if rec.Submitted {
+				st.State = StatusScheduled
+			}
 		default:
 			st.State = rec.Phase
 		}

@@ -243,6 +243,15 @@ func (r *runner) await(ctx context.Context, n *node, submitted time.Time, taskID
 		case live.EngineVersion != s.FromVersion && live.EngineVersion != s.ToVersion:
 			return r.fail(n, fmt.Sprintf("drift: instance %s runs %s, expected %s or %s", s.InstanceID, live.EngineVersion, s.FromVersion, s.ToVersion))
 		}
+		if !immediate && !saw && r.o.NoWait && r.o.Now().Before(opensAt) {
+			// accepted, but the cloud starts it only when the window opens:
+			// --no-wait never waits for a window
+			window := live.MaintainTime
+			if window == "" {
+				window = r.instance(s.InstanceID).MaintainTime
+			}
+			return r.scheduled(n, taskID, window, opensAt)
+		}
 		if !immediate && !saw && opened.IsZero() && !r.o.Now().Before(opensAt) {
 			opened = now
 			deadline = now.Add(r.o.StepTimeout)
@@ -268,6 +277,24 @@ func windowStart(window string, now time.Time) time.Time {
 		return now
 	}
 	return plans.NextWindowStart(now, from)
+}
+
+// scheduled leaves a step whose MaintainTime upgrade the cloud accepted
+// but starts only when the instance's maintenance window opens (opensAt,
+// on the window clock): journaled as pending with its task, so the next
+// apply polls it and never sends its ClientToken again. A resumed step
+// still waiting for the same opening adds no record.
+func (r *runner) scheduled(n *node, taskID, window string, opensAt time.Time) outcome {
+	s := n.step
+	reason := fmt.Sprintf("upgrade accepted (task %s); the cloud starts it when maintenance window %s opens at %s; the next apply polls it",
+		orUnknown(taskID), window, opensAt.UTC().Format(time.RFC3339))
+	if rec := n.rec; rec.Phase != EventPending || !rec.OpensAt.Equal(opensAt) || rec.TaskID != taskID {
+		if err := r.j.Append(Record{Event: EventPending, Step: s.ID, Instance: s.InstanceID, TaskID: taskID, OpensAt: opensAt.UTC(), Reason: reason}); err != nil {
+			return outcome{n: n, fatal: err}
+		}
+	}
+	r.event(n, StateScheduled, reason)
+	return outcome{n: n, state: StateScheduled, detail: reason, taskID: taskID, opensAt: opensAt}
 }
 
 // unsettled fails a step whose accepted upgrade was not seen ending (step

@@ -1,0 +1,173 @@
+package executor
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rdsup/rdsup/executor/rdssim"
+)
+
+const nightCluster = `defaults:
+  region: cn-hangzhou
+  engine: MySQL
+  targetVersion: "5.6"
+  effectiveTime: MaintainTime
+  maintainTime: "11:00Z-12:00Z"
+instances:
+  - id: rm-pay
+    engineVersion: "5.5"
+    role: primary
+    status: Running
+  - id: rr-pay-1
+    role: readonly
+    primary: rm-pay
+    engineVersion: "5.5"
+    status: Running
+  - id: rr-pay-2
+    role: readonly
+    primary: rm-pay
+    engineVersion: "5.5"
+    status: Running
+  - id: rm-crm
+    engineVersion: "5.5"
+    role: primary
+    status: Running
+`
+
+// Unattended (cron) runs of MaintainTime upgrades with --no-wait: the first
+// run, outside the window, submits what it can and exits at once, the
+// accepted upgrades journaled as scheduled with their task; a run inside
+// the window polls them (never sending them again) and finishes the plan,
+// each primary upgraded only after its replicas.
+func TestNoWaitLeavesMaintainTimeUpgradesScheduled(t *testing.T) {
+	p := planFromYAML(t, "night.yaml", []byte(nightCluster))
+	clock := rdssim.NewManualClock(time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC))
+	const dur = time.Minute
+	env := startSim(t, p, rdssim.Options{Clock: clock, UpgradeDuration: dur})
+	path := writePlan(t, p)
+	opts := fastOptions()
+	opts.Now, opts.NoWait = clock.Now, true
+
+	start := time.Now()
+	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second) // a run that waits for the window fails, not hangs
+	defer cancel()
+	res, err := apply(t, ctx, path, env.cloud, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Errorf("first run took %s, want it to return without waiting for the window", d)
+	}
+	opens := time.Date(2026, 1, 5, 11, 0, 0, 0, time.UTC)
+	want := map[string]string{"rr-pay-1": StateScheduled, "rr-pay-2": StateScheduled, "rm-crm": StateScheduled, "rm-pay": StatePending}
+	for id, st := range want {
+		if s := resultOf(res, id); s.State != st {
+			t.Errorf("first run: %s = %s (%s), want %s", id, s.State, s.Detail, st)
+		}
+	}
+	if res.Done() || res.Count(StateFailed) > 0 {
+		t.Fatalf("first run: %s", summarize(res))
+	}
+	calls := upgradeCalls(env.sim)
+	for id := range want {
+		n := 0
+		for _, c := range calls[id] {
+			if c.Outcome == "applied" {
+				n++
+			}
+		}
+		if wantN := map[bool]int{true: 1, false: 0}[id != "rm-pay"]; n != wantN || len(calls[id]) != wantN {
+			t.Errorf("first run: %s has %d upgrade calls (%d applied), want %d", id, len(calls[id]), n, wantN)
+		}
+	}
+
+	recs, err := ReadJournal(JournalPath(path), p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := StatusOf(p, JournalPath(path), recs)
+	for _, s := range st.Steps {
+		switch s.Instance {
+		case "rm-pay":
+			if s.State != StatusNotStarted {
+				t.Errorf("status %s = %s, want %s", s.Instance, s.State, StatusNotStarted)
+			}
+		default:
+			tasks := calls[s.Instance]
+			if s.State != StatusScheduled || !s.OpensAt.Equal(opens) || len(tasks) != 1 || s.TaskID != tasks[0].TaskID ||
+				!strings.Contains(s.Reason, opens.Format(time.RFC3339)) {
+				t.Errorf("status %s = %s task %q opens %s (%s), want %s task of the applied call, opens %s",
+					s.Instance, s.State, s.TaskID, s.OpensAt, s.Reason, StatusScheduled, opens)
+			}
+		}
+	}
+
+	// a second cron run before the window: polls, adds no record, exits again
+	before, _ := ReadJournal(JournalPath(path), p.ID)
+	res, err = apply(t, t.Context(), path, env.cloud, opts)
+	if err != nil || res.Count(StateScheduled) != 3 {
+		t.Fatalf("second run before the window: %v %s", err, summarize(res))
+	}
+	after, _ := ReadJournal(JournalPath(path), p.ID)
+	for id, r := range after {
+		if !r.Updated.Equal(before[id].Updated) {
+			t.Errorf("second run before the window journaled %s again: %+v", id, r)
+		}
+	}
+
+	// inside the window: the scheduled upgrades ran; the primary goes next
+	clock.Set(opens.Add(5 * time.Minute))
+	opts.OnEvent = func(ev Event) {
+		if ev.Kind == "submitted" {
+			clock.Advance(2 * dur) // the primary's upgrade runs (its window is open)
+		}
+	}
+	res, err = apply(t, t.Context(), path, env.cloud, opts)
+	if err != nil || !res.Done() {
+		t.Fatalf("run inside the window: %v %s", err, summarize(res))
+	}
+	checkAllUpgraded(t, p, env.sim)
+	checkInvariants(t, p, env.sim, func(string) time.Duration { return dur })
+	calls = upgradeCalls(env.sim)
+	for id := range want {
+		if len(calls[id]) != 1 || calls[id][0].Outcome != "applied" {
+			t.Errorf("%s upgrade calls %+v, want exactly one, applied", id, calls[id])
+		}
+	}
+	// the primary's call came after both replicas' upgrades ended (their
+	// tasks started when the window opened)
+	pay := calls["rm-pay"][0].Time
+	if !pay.After(opens.Add(dur)) {
+		t.Errorf("rm-pay upgrade applied at %s, before its replicas reached the target", pay)
+	}
+	if len(after) != 3 {
+		t.Errorf("journaled %d steps before the window, want the 3 submitted ones: %v", len(after), after)
+	}
+}
+
+// Without --no-wait nothing changes: apply waits for the window and
+// finishes in one run.
+func TestWithoutNoWaitMaintainTimeWaits(t *testing.T) {
+	p := planFromYAML(t, "night.yaml", []byte(nightCluster))
+	clock := rdssim.NewManualClock(time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC))
+	env := startSim(t, p, rdssim.Options{Clock: clock, UpgradeDuration: time.Minute})
+	path := writePlan(t, p)
+	opts := fastOptions()
+	opts.Now = clock.Now
+	opens := time.Date(2026, 1, 5, 11, 0, 0, 0, time.UTC)
+	opts.OnEvent = func(ev Event) { // serialised by the executor
+		if ev.Kind == "submitted" {
+			if clock.Now().Before(opens) {
+				clock.Set(opens) // the window opens while apply waits
+			}
+			clock.Advance(2 * time.Minute) // the upgrade runs
+		}
+	}
+	res, err := apply(t, t.Context(), path, env.cloud, opts)
+	if err != nil || !res.Done() || res.Count(StateScheduled) != 0 {
+		t.Fatalf("apply: %v %s", err, summarize(res))
+	}
+	checkInvariants(t, p, env.sim, func(string) time.Duration { return time.Minute })
+}
