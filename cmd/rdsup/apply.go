@@ -83,6 +83,13 @@ Credentials come from the Alibaba Cloud SDK's default chain: the environment
 ALIBABA_CLOUD_SECURITY_TOKEN), the aliyun CLI profile (~/.aliyun/config.json,
 --profile), or the instance's RAM role. They are never printed or journaled.
 
+--no-wait never waits for a maintenance window, for unattended runs (cron):
+a step outside its window is left pending, and a MaintainTime upgrade the
+cloud accepted but starts only when the instance's window opens is journaled
+with its task as scheduled (rdsup status shows when the window opens); its
+primary is not started. Apply exits 3 once nothing else can progress; the next
+apply polls the scheduled upgrades (never re-sending them) and goes on.
+
 Exit codes: 0 every step done, 1 a step failed (or an error), 2 the plan has
 denied steps, 3 work left pending (window closed with --no-wait, interrupted).`,
 		Example: `  rdsup apply --simulate -i fleet.yaml --yes
@@ -116,7 +123,7 @@ denied steps, 3 work left pending (window closed with --no-wait, interrupted).`,
 	f.DurationVar(&o.exec.PollInterval, "poll-interval", executor.DefaultPollInterval, "between batched status reads of in-flight instances")
 	f.DurationVar(&o.exec.StepTimeout, "step-timeout", executor.DefaultStepTimeout, "from the upgrade call to Running on the target version (MaintainTime upgrades: from when the upgrade starts, at the latest from the opening of the maintenance window); a timed-out step fails and the next apply polls it again")
 	f.BoolVar(&o.exec.KeepGoing, "keep-going", false, "after a failure, keep starting steps of other clusters")
-	f.BoolVar(&o.exec.NoWait, "no-wait", false, "leave steps outside their maintenance window pending (exit 3) instead of waiting")
+	f.BoolVar(&o.exec.NoWait, "no-wait", false, "never wait for a maintenance window: leave steps outside it pending, and MaintainTime upgrades the cloud accepted but starts only when the window opens scheduled (exit 3; the next apply polls them)")
 	_ = cmd.MarkFlagFilename("inventory", "yaml", "yml")
 	o.policy.addFlags(f)
 	return cmd
@@ -225,8 +232,8 @@ func preview(w io.Writer, s *executor.Session) error {
 	}
 	st := executor.StatusOf(s.Plan, s.Journal.Path(), s.Journal.Steps())
 	if done := len(s.Plan.Steps) - st.Counts[executor.StatusNotStarted]; done > 0 {
-		fmt.Fprintf(w, "\nresuming from %s: %d succeeded, %d upgrading, %d started, %d failed, %d pending\n",
-			s.Journal.Path(), st.Counts[executor.StatusSucceeded], st.Counts[executor.StatusUpgrading],
+		fmt.Fprintf(w, "\nresuming from %s: %d succeeded, %d upgrading, %d scheduled, %d started, %d failed, %d pending\n",
+			s.Journal.Path(), st.Counts[executor.StatusSucceeded], st.Counts[executor.StatusUpgrading], st.Counts[executor.StatusScheduled],
 			st.Counts[executor.StatusStarted], st.Counts[executor.StatusFailed], st.Counts[executor.StatusPending])
 	}
 	return nil
@@ -319,6 +326,9 @@ func applyOutcome(res *executor.Result, planPath string) error {
 	if !res.Done() {
 		left := len(res.Steps) - res.Count(executor.StateSucceeded)
 		why := "windows closed or --no-wait"
+		if n := res.Count(executor.StateScheduled); n > 0 {
+			why = fmt.Sprintf("%d upgrade(s) accepted and scheduled for their maintenance window, see `rdsup status %s`", n, planPath)
+		}
 		if res.Interrupted {
 			why = "interrupted"
 		}

@@ -80,7 +80,7 @@ func (p *progress) draw() {
 	}
 	line := fmt.Sprintf("[%s%s] %d/%d done  %d upgrading  %d checking  %d waiting  %d failed",
 		strings.Repeat("#", filled), strings.Repeat(".", width-filled), done, p.total,
-		p.counts["submitted"]+p.counts["started"], p.counts["checking"], p.counts["waiting"]+p.counts[executor.StatePending],
+		p.counts["submitted"]+p.counts["started"], p.counts["checking"], p.counts["waiting"]+p.counts[executor.StatePending]+p.counts[executor.StateScheduled],
 		p.counts[executor.StateFailed])
 	if line != p.last {
 		fmt.Fprintf(p.w, "\r\033[K%s", line)

@@ -37,7 +37,10 @@ func newStatusCmd() *cobra.Command {
 rdsup apply) without changing it or contacting the cloud. Each step is
 not-started, started (upgrade call sent, answer not recorded: the next apply
 re-sends it with the same ClientToken), upgrading (accepted, being polled),
-succeeded, failed (with the reason) or pending (window closed, --no-wait).
+succeeded, failed (with the reason), pending (window closed, --no-wait) or
+scheduled (a MaintainTime upgrade accepted by the cloud that starts when the
+instance's maintenance window opens, left by apply --no-wait; the next apply
+polls it and never re-sends it; the table says when the window opens).
 A failed step whose upgrade was accepted but not seen ending (step timeout,
 instance unreadable) is polled again by the next apply; one whose accepted
 upgrade ended on the old version stays failed (its ClientToken is spent).
@@ -95,7 +98,11 @@ func writeStatusTable(w io.Writer, st executor.PlanStatus) error {
 		if !s.Updated.IsZero() {
 			upd = s.Updated.UTC().Format(time.RFC3339)
 		}
-		if err := t.Append([]string{s.Step, s.Instance, s.Role, s.FromVersion + " → " + s.ToVersion, s.State, s.TaskID, upd, s.Reason}); err != nil {
+		state := s.State
+		if !s.OpensAt.IsZero() {
+			state += " (window opens " + s.OpensAt.UTC().Format(time.RFC3339) + ")"
+		}
+		if err := t.Append([]string{s.Step, s.Instance, s.Role, s.FromVersion + " → " + s.ToVersion, state, s.TaskID, upd, s.Reason}); err != nil {
 			return err
 		}
 	}
@@ -103,7 +110,7 @@ func writeStatusTable(w io.Writer, st executor.PlanStatus) error {
 		return err
 	}
 	var parts []string
-	for _, k := range []string{executor.StatusSucceeded, executor.StatusUpgrading, executor.StatusStarted, executor.StatusFailed, executor.StatusPending, executor.StatusNotStarted} {
+	for _, k := range []string{executor.StatusSucceeded, executor.StatusUpgrading, executor.StatusScheduled, executor.StatusStarted, executor.StatusFailed, executor.StatusPending, executor.StatusNotStarted} {
 		if n := st.Counts[k]; n > 0 {
 			parts = append(parts, fmt.Sprintf("%d %s", n, k))
 		}
