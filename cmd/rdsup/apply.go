@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -173,7 +174,7 @@ func runApply(ctx context.Context, stdout, stderr io.Writer, o *applyOptions) er
 	}
 	defer stopSim()
 
-	stopSignals := exitOnSecondSignal(stderr)
+	stopSignals := exitOnSecondSignal(stderr, cleanup)
 	defer stopSignals()
 	prog := newProgress(stderr, len(sess.Plan.Steps), o.isTerminal(), log)
 	o.exec.OnEvent = prog.event
@@ -198,7 +199,8 @@ func (o *applyOptions) preparePlan(ctx context.Context, stderr io.Writer) (path,
 		if err != nil {
 			return "", "", cleanup, err
 		}
-		cleanup = func() { os.RemoveAll(dir) }
+		var once sync.Once // run by the deferred cleanup or on a second signal, whichever comes first
+		cleanup = func() { once.Do(func() { os.RemoveAll(dir) }) }
 		stateDir = dir
 	}
 	path = o.planPath
@@ -294,10 +296,14 @@ func (o *applyOptions) cloud(p *plans.Plan, log *slog.Logger) (executor.Cloud, f
 	return c, func() {}, nil
 }
 
+// exitNow is os.Exit; tests replace it.
+var exitNow = os.Exit
+
 // exitOnSecondSignal: the first SIGINT/SIGTERM cancels ctx (main's
-// NotifyContext) and apply stops gracefully; a second one exits at once.
-// The journal is fsynced per record, so both leave a resumable state.
-func exitOnSecondSignal(stderr io.Writer) func() {
+// NotifyContext) and apply stops gracefully; a second one runs cleanup
+// (--simulate's temporary directory) and exits at once. The journal is
+// fsynced per record, so both leave a resumable state.
+func exitOnSecondSignal(stderr io.Writer, cleanup func()) func() {
 	ch := make(chan os.Signal, 2)
 	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
 	done := make(chan struct{})
@@ -307,7 +313,9 @@ func exitOnSecondSignal(stderr io.Writer) func() {
 			case <-ch:
 				if n++; n >= 2 {
 					fmt.Fprintln(stderr, "rdsup: second signal: exiting now; the journal is intact, run apply again to resume")
-					os.Exit(exitPending)
+					cleanup()
+					exitNow(exitPending)
+					return
 				}
 			case <-done:
 				return

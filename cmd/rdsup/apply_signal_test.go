@@ -137,3 +137,45 @@ func TestApplySecondSignal(t *testing.T) {
 		}
 	}
 }
+
+// The second signal runs the cleanup (--simulate's temporary directory)
+// before it exits.
+func TestSecondSignalCleansUp(t *testing.T) {
+	codes := make(chan int, 1)
+	exitNow = func(code int) { codes <- code }
+	t.Cleanup(func() { exitNow = os.Exit })
+	dir := t.TempDir()
+	tmp, err := os.MkdirTemp(dir, "rdsup-simulate-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cleaned atomic.Bool
+	var stderr syncBuffer
+	stop := exitOnSecondSignal(&stderr, func() { cleaned.Store(os.RemoveAll(tmp) == nil) })
+	defer stop()
+	deadline := time.After(5 * time.Second)
+	for {
+		if err := syscall.Kill(os.Getpid(), syscall.SIGINT); err != nil {
+			t.Fatal(err)
+		}
+		select {
+		case code := <-codes:
+			if code != exitPending {
+				t.Errorf("exit code %d, want %d", code, exitPending)
+			}
+			if !cleaned.Load() {
+				t.Error("exited without cleaning up")
+			}
+			if _, err := os.Stat(tmp); !errors.Is(err, os.ErrNotExist) {
+				t.Errorf("temporary directory left behind: %v", err)
+			}
+			if !strings.Contains(stderr.String(), "second signal") {
+				t.Errorf("stderr: %q", stderr.String())
+			}
+			return
+		case <-time.After(20 * time.Millisecond):
+		case <-deadline:
+			t.Fatal("no exit after repeated signals")
+		}
+	}
+}
