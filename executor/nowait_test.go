@@ -171,3 +171,36 @@ func TestWithoutNoWaitMaintainTimeWaits(t *testing.T) {
 	}
 	checkInvariants(t, p, env.sim, func(string) time.Duration { return time.Minute })
 }
+
+// A scheduled upgrade whose window came and went without it ever being
+// seen starting (here it ran and rolled back between two cron runs) is not
+// silently rescheduled for the next window: the step fails unsettled, and
+// nothing is sent again.
+func TestNoWaitScheduledWindowPassedUnseen(t *testing.T) {
+	p := planFromYAML(t, "night.yaml", []byte(nightFleet))
+	clock := rdssim.NewManualClock(time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC))
+	env := startSim(t, p, rdssim.Options{Clock: clock, UpgradeDuration: time.Minute,
+		Faults: rdssim.Faults{FailUpgrade: []string{"rm-night"}}})
+	path := writePlan(t, p)
+	opts := fastOptions()
+	opts.Now, opts.NoWait = clock.Now, true
+	res, err := apply(t, t.Context(), path, env.cloud, opts)
+	if err != nil || resultOf(res, "rm-night").State != StateScheduled {
+		t.Fatalf("first run: %v %s", err, summarize(res))
+	}
+	clock.Set(time.Date(2026, 1, 5, 13, 0, 0, 0, time.UTC)) // window 11-12 passed
+	res, err = apply(t, t.Context(), path, env.cloud, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := resultOf(res, "rm-night"); s.State != StateFailed || !strings.Contains(s.Detail, "never seen starting") {
+		t.Errorf("after the window: rm-night = %s (%s), want failed: never seen starting", s.State, s.Detail)
+	}
+	recs, _ := ReadJournal(JournalPath(path), p.ID)
+	if r := recs[p.Steps[0].ID]; !r.Unsettled || !r.Submitted || r.TaskID == "" {
+		t.Errorf("journal %+v, want submitted, unsettled, with its task", r)
+	}
+	if n := len(upgradeCalls(env.sim)["rm-night"]); n != 1 {
+		t.Errorf("upgrade calls = %d, want 1", n)
+	}
+}

@@ -250,6 +250,12 @@ func (r *runner) await(ctx context.Context, n *node, submitted time.Time, taskID
 			if window == "" {
 				window = r.instance(s.InstanceID).MaintainTime
 			}
+			if was := n.rec.OpensAt; n.rec.Phase == EventPending && !was.IsZero() && !was.After(r.o.Now()) {
+				// the window it was scheduled for has come and gone and it
+				// was never seen starting: say so rather than reschedule it
+				return r.unsettled(n, fmt.Sprintf("the MaintainTime upgrade (task %s) of %s was scheduled for maintenance window %s opening %s, which has passed, and it was never seen starting: it is still %s on %s; it may still be scheduled, or may have run and rolled back: see the task in the console; run apply again to keep polling",
+					orUnknown(taskID), s.InstanceID, window, was.Format(time.RFC3339), live.Status, live.EngineVersion))
+			}
 			return r.scheduled(n, taskID, window, opensAt)
 		}
 		if !immediate && !saw && opened.IsZero() && !r.o.Now().Before(opensAt) {
