@@ -227,7 +227,7 @@ func (r *runner) await(ctx context.Context, n *node, submitted time.Time, taskID
 			if window == "" {
 				window = r.instance(s.InstanceID).MaintainTime
 			}
-			opensAt = windowStart(window, waitFrom)
+			opensAt = plans.WindowStart(window, waitFrom)
 		}
 		switch {
 		case live.EngineVersion == s.ToVersion && live.Status == StatusRunning:
@@ -272,17 +272,6 @@ func (r *runner) await(ctx context.Context, n *node, submitted time.Time, taskID
 				orUnknown(taskID), s.InstanceID, r.o.StepTimeout, live.MaintainTime, opensAt.Format(time.RFC3339), live.Status, live.EngineVersion))
 		}
 	}
-}
-
-// windowStart is when a MaintainTime upgrade asked for at now may start:
-// now inside the daily window "HH:MMZ-HH:MMZ", else its next opening; now
-// for a window that cannot be parsed.
-func windowStart(window string, now time.Time) time.Time {
-	from, to, err := plans.ParseWindow(window)
-	if err != nil || plans.InWindow(now, from, to) {
-		return now
-	}
-	return plans.NextWindowStart(now, from)
 }
 
 // scheduled leaves a step whose MaintainTime upgrade the cloud accepted

@@ -50,6 +50,17 @@ func NextWindowStart(t time.Time, start time.Duration) time.Time {
 	return at
 }
 
+// WindowStart is when something asked for at now may start in the daily
+// maintenance window (an instance's maintainTime): now if now lies inside
+// it, else its next opening; now for a window that cannot be parsed.
+func WindowStart(window string, now time.Time) time.Time {
+	from, to, err := ParseWindow(window)
+	if err != nil || InWindow(now, from, to) {
+		return now
+	}
+	return NextWindowStart(now, from)
+}
+
 // InWindow reports whether t (any zone) falls inside the window given by
 // ParseWindow's start and end.
 func InWindow(t time.Time, start, end time.Duration) bool {

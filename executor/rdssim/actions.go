@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/rdsup/rdsup/plans"
 )
 
 const timeFormat = "2006-01-02T15:04:05Z"
@@ -262,7 +264,7 @@ func (s *Sim) upgradeDBInstanceEngineVersion(p params, now time.Time) (map[strin
 		Created: now, Start: now,
 	}
 	if eff == "MaintainTime" {
-		t.Start = maintainWindowStart(in.MaintainTime, now)
+		t.Start = plans.WindowStart(in.MaintainTime, now)
 	}
 	t.End = t.Start.Add(s.duration(in))
 	t.Fail = slices.Contains(s.faults.FailUpgrade, id) ||

@@ -5,35 +5,6 @@ import (
 	"time"
 )
 
-func TestMaintainWindowStart(t *testing.T) {
-	at := func(s string) time.Time {
-		v, err := time.Parse(time.RFC3339, s)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return v
-	}
-	tests := []struct {
-		name, window, now, want string
-	}{
-		{"inside", "18:00Z-22:00Z", "2026-01-05T19:00:00Z", "2026-01-05T19:00:00Z"},
-		{"before, same day", "18:00Z-22:00Z", "2026-01-05T10:00:00Z", "2026-01-05T18:00:00Z"},
-		{"after, next day", "18:00Z-22:00Z", "2026-01-05T23:00:00Z", "2026-01-06T18:00:00Z"},
-		{"at the end is outside", "18:00Z-22:00Z", "2026-01-05T22:00:00Z", "2026-01-06T18:00:00Z"},
-		{"crossing midnight, late part", "22:00Z-02:00Z", "2026-01-05T23:30:00Z", "2026-01-05T23:30:00Z"},
-		{"crossing midnight, early part", "22:00Z-02:00Z", "2026-01-06T01:00:00Z", "2026-01-06T01:00:00Z"},
-		{"crossing midnight, outside", "22:00Z-02:00Z", "2026-01-06T03:00:00Z", "2026-01-06T22:00:00Z"},
-		{"malformed means now", "soon", "2026-01-05T10:00:00Z", "2026-01-05T10:00:00Z"},
-	}
-	for _, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			if got := maintainWindowStart(tc.window, at(tc.now)); !got.Equal(at(tc.want)) {
-				t.Fatalf("maintainWindowStart(%q, %s) = %s, want %s", tc.window, tc.now, got, tc.want)
-			}
-		})
-	}
-}
-
 func TestClocks(t *testing.T) {
 	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
 	m := NewManualClock(t0)

@@ -125,17 +125,6 @@ func typeForRole(id, role string) (string, error) {
 		plans.RolePrimary, plans.RoleReadOnly, plans.RoleDisasterRecovery)
 }
 
-// maintainWindowStart returns when a MaintainTime task may start: now if now
-// lies inside the daily window "HH:MMZ-HH:MMZ" (which may cross midnight),
-// else the next opening. A malformed window means "now".
-func maintainWindowStart(window string, now time.Time) time.Time {
-	from, to, err := plans.ParseWindow(window)
-	if err != nil || plans.InWindow(now, from, to) {
-		return now
-	}
-	return plans.NextWindowStart(now, from)
-}
-
 // pathSupported reports whether engine may go from → to.
 func pathSupported(paths []UpgradePath, engine, from, to string) bool {
 	return slices.ContainsFunc(paths, func(p UpgradePath) bool {
