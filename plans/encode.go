@@ -70,17 +70,25 @@ func (e *encoder) int(first bool, k string, v int) {
 	e.b = strconv.AppendInt(e.b, int64(v), 10)
 }
 
-func (e *encoder) strings(first bool, k string, vs []string) {
+// array writes member k as a list of n elements, each written by elem.
+func (e *encoder) array(first bool, k string, n int, elem func(i int) error) error {
 	e.key(first, k)
 	e.open('[')
-	for i, v := range vs {
+	for i := range n {
 		if i > 0 {
 			e.b = append(e.b, ',')
 		}
 		e.newline()
-		e.b = appendString(e.b, v)
+		if err := elem(i); err != nil {
+			return err
+		}
 	}
-	e.close(']', len(vs) == 0)
+	e.close(']', n == 0)
+	return nil
+}
+
+func (e *encoder) strings(first bool, k string, vs []string) {
+	_ = e.array(first, k, len(vs), func(i int) error { e.b = appendString(e.b, vs[i]); return nil })
 }
 
 func (e *encoder) plan(p *Plan) error {
@@ -104,30 +112,18 @@ func (e *encoder) plan(p *Plan) error {
 	e.str(false, "policyDigest", p.Inputs.PolicyDigest)
 	e.str(false, "policyAt", p.Inputs.PolicyAt)
 	e.close('}', false)
-	e.key(false, "steps")
-	e.open('[')
-	for i := range p.Steps {
-		if i > 0 {
-			e.b = append(e.b, ',')
-		}
-		e.newline()
-		if err := e.step(&p.Steps[i]); err != nil {
-			return err
-		}
-		e.maybeFlush()
+	err = e.array(false, "steps", len(p.Steps), func(i int) error {
+		defer e.maybeFlush()
+		return e.step(&p.Steps[i])
+	})
+	if err != nil {
+		return err
 	}
-	e.close(']', len(p.Steps) == 0)
-	e.key(false, "instances")
-	e.open('[')
-	for i := range p.Instances {
-		if i > 0 {
-			e.b = append(e.b, ',')
-		}
-		e.newline()
+	_ = e.array(false, "instances", len(p.Instances), func(i int) error {
 		e.instance(&p.Instances[i])
 		e.maybeFlush()
-	}
-	e.close(']', len(p.Instances) == 0)
+		return nil
+	})
 	e.key(false, "summary")
 	s := &p.Summary
 	e.open('{')
@@ -166,18 +162,10 @@ func (e *encoder) step(s *Step) error {
 	e.key(false, "policy")
 	e.open('{')
 	for j, list := range [][]Finding{s.Policy.Deny, s.Policy.Warn} {
-		e.key(j == 0, [...]string{"deny", "warn"}[j])
-		e.open('[')
-		for i := range list {
-			if i > 0 {
-				e.b = append(e.b, ',')
-			}
-			e.newline()
-			if err := e.finding(&list[i]); err != nil {
-				return err
-			}
+		err := e.array(j == 0, [...]string{"deny", "warn"}[j], len(list), func(i int) error { return e.finding(&list[i]) })
+		if err != nil {
+			return err
 		}
-		e.close(']', len(list) == 0)
 	}
 	e.close('}', false)
 	e.close('}', false)
