@@ -55,6 +55,7 @@ func writePlan(t testing.TB, p *plans.Plan) string {
 
 // simEnv is a simulator on loopback HTTP and a real SDK client for it.
 type simEnv struct {
+	plan     *plans.Plan // the plan the simulator was seeded from
 	sim      *rdssim.Sim
 	endpoint string
 	cloud    *rdsapi.Client
@@ -86,7 +87,7 @@ func startSim(t testing.TB, p *plans.Plan, opts rdssim.Options) *simEnv {
 	if err != nil {
 		t.Fatalf("client: %v", err)
 	}
-	return &simEnv{sim: sim, endpoint: endpoint, cloud: cloud}
+	return &simEnv{plan: p, sim: sim, endpoint: endpoint, cloud: cloud}
 }
 
 // fastOptions are run options for tests: millisecond polling, short retries.

@@ -22,18 +22,25 @@ instances:
     maintainTime: "11:00Z-12:00Z"
 `
 
+// nightRun starts a simulator of fleet (night maintenance windows) on a
+// manual clock at 10:00 UTC, with one-minute upgrades and the given faults,
+// writes its plan, and returns fast options that judge windows by that clock.
+func nightRun(t *testing.T, fleet string, faults rdssim.Faults) (*simEnv, string, *rdssim.ManualClock, Options) {
+	t.Helper()
+	p := planFromYAML(t, "night.yaml", []byte(fleet))
+	clock := rdssim.NewManualClock(time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC))
+	env := startSim(t, p, rdssim.Options{Clock: clock, UpgradeDuration: time.Minute, Faults: faults})
+	opts := fastOptions()
+	opts.Now = clock.Now
+	return env, writePlan(t, p), clock, opts
+}
+
 // A MaintainTime upgrade that is never seen starting — here it runs and
 // rolls back between two polls — fails StepTimeout after its maintenance
 // window opened instead of being waited on until apply is interrupted; the
 // journal marks it unsettled so the next apply polls it again.
 func TestMaintainTimeUpgradeThatNeverStarts(t *testing.T) {
-	p := planFromYAML(t, "night.yaml", []byte(nightFleet))
-	clock := rdssim.NewManualClock(time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC))
-	env := startSim(t, p, rdssim.Options{Clock: clock, UpgradeDuration: time.Minute,
-		Faults: rdssim.Faults{FailUpgrade: []string{"rm-night"}}})
-	path := writePlan(t, p)
-	opts := fastOptions()
-	opts.Now = clock.Now
+	env, path, clock, opts := nightRun(t, nightFleet, rdssim.Faults{FailUpgrade: []string{"rm-night"}})
 	opts.StepTimeout = 100 * time.Millisecond
 	opts.OnEvent = func(ev Event) {
 		if ev.Kind == "submitted" {
@@ -50,7 +57,7 @@ func TestMaintainTimeUpgradeThatNeverStarts(t *testing.T) {
 	if s.State != StateFailed || !strings.Contains(s.Detail, "never seen starting") {
 		t.Fatalf("rm-night = %s (%s), want failed: never seen starting", s.State, s.Detail)
 	}
-	recs, err := ReadJournal(JournalPath(path), p.ID)
+	recs, err := ReadJournal(JournalPath(path), env.plan.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,12 +84,7 @@ func TestMaintainTimeUpgradeThatNeverStarts(t *testing.T) {
 // Until the window opens the step timeout does not run: a MaintainTime
 // upgrade scheduled for a window hours away is not failed early.
 func TestMaintainTimeUpgradeWaitsForItsWindow(t *testing.T) {
-	p := planFromYAML(t, "night.yaml", []byte(nightFleet))
-	clock := rdssim.NewManualClock(time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC))
-	env := startSim(t, p, rdssim.Options{Clock: clock, UpgradeDuration: time.Minute})
-	path := writePlan(t, p)
-	opts := fastOptions()
-	opts.Now = clock.Now
+	env, path, clock, opts := nightRun(t, nightFleet, rdssim.Faults{})
 	opts.StepTimeout = 50 * time.Millisecond
 	var submitted time.Time
 	opts.OnEvent = func(ev Event) {
@@ -107,12 +109,7 @@ func TestMaintainTimeUpgradeWaitsForItsWindow(t *testing.T) {
 // longer than RetryFor) is not called spent: the step fails unsettled and
 // the next apply polls it to its end without sending it again.
 func TestPollFailureAfterAcceptanceIsNotSpent(t *testing.T) {
-	p := planFromYAML(t, "night.yaml", []byte(nightFleet))
-	clock := rdssim.NewManualClock(time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC))
-	env := startSim(t, p, rdssim.Options{Clock: clock, UpgradeDuration: time.Minute})
-	path := writePlan(t, p)
-	opts := fastOptions()
-	opts.Now = clock.Now
+	env, path, clock, opts := nightRun(t, nightFleet, rdssim.Faults{})
 	opts.RetryFor = 50 * time.Millisecond
 	opts.OnEvent = func(ev Event) {
 		if ev.Kind == "submitted" {

@@ -42,13 +42,9 @@ instances:
 // the window polls them (never sending them again) and finishes the plan,
 // each primary upgraded only after its replicas.
 func TestNoWaitLeavesMaintainTimeUpgradesScheduled(t *testing.T) {
-	p := planFromYAML(t, "night.yaml", []byte(nightCluster))
-	clock := rdssim.NewManualClock(time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC))
 	const dur = time.Minute
-	env := startSim(t, p, rdssim.Options{Clock: clock, UpgradeDuration: dur})
-	path := writePlan(t, p)
-	opts := fastOptions()
-	opts.Now, opts.NoWait = clock.Now, true
+	env, path, clock, opts := nightRun(t, nightCluster, rdssim.Faults{})
+	opts.NoWait = true
 
 	start := time.Now()
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second) // a run that waits for the window fails, not hangs
@@ -83,11 +79,11 @@ func TestNoWaitLeavesMaintainTimeUpgradesScheduled(t *testing.T) {
 		}
 	}
 
-	recs, err := ReadJournal(JournalPath(path), p.ID)
+	recs, err := ReadJournal(JournalPath(path), env.plan.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
-	st := StatusOf(p, JournalPath(path), recs)
+	st := StatusOf(env.plan, JournalPath(path), recs)
 	for _, s := range st.Steps {
 		switch s.Instance {
 		case "rm-pay":
@@ -105,12 +101,12 @@ func TestNoWaitLeavesMaintainTimeUpgradesScheduled(t *testing.T) {
 	}
 
 	// a second cron run before the window: polls, adds no record, exits again
-	before, _ := ReadJournal(JournalPath(path), p.ID)
+	before, _ := ReadJournal(JournalPath(path), env.plan.ID)
 	res, err = apply(t, t.Context(), path, env.cloud, opts)
 	if err != nil || res.Count(StateScheduled) != 3 {
 		t.Fatalf("second run before the window: %v %s", err, summarize(res))
 	}
-	after, _ := ReadJournal(JournalPath(path), p.ID)
+	after, _ := ReadJournal(JournalPath(path), env.plan.ID)
 	for id, r := range after {
 		if !r.Updated.Equal(before[id].Updated) {
 			t.Errorf("second run before the window journaled %s again: %+v", id, r)
@@ -128,8 +124,8 @@ func TestNoWaitLeavesMaintainTimeUpgradesScheduled(t *testing.T) {
 	if err != nil || !res.Done() {
 		t.Fatalf("run inside the window: %v %s", err, summarize(res))
 	}
-	checkAllUpgraded(t, p, env.sim)
-	checkInvariants(t, p, env.sim, func(string) time.Duration { return dur })
+	checkAllUpgraded(t, env.plan, env.sim)
+	checkInvariants(t, env.plan, env.sim, func(string) time.Duration { return dur })
 	calls = upgradeCalls(env.sim)
 	for id := range want {
 		if len(calls[id]) != 1 || calls[id][0].Outcome != "applied" {
@@ -150,12 +146,7 @@ func TestNoWaitLeavesMaintainTimeUpgradesScheduled(t *testing.T) {
 // Without --no-wait nothing changes: apply waits for the window and
 // finishes in one run.
 func TestWithoutNoWaitMaintainTimeWaits(t *testing.T) {
-	p := planFromYAML(t, "night.yaml", []byte(nightCluster))
-	clock := rdssim.NewManualClock(time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC))
-	env := startSim(t, p, rdssim.Options{Clock: clock, UpgradeDuration: time.Minute})
-	path := writePlan(t, p)
-	opts := fastOptions()
-	opts.Now = clock.Now
+	env, path, clock, opts := nightRun(t, nightCluster, rdssim.Faults{})
 	opens := time.Date(2026, 1, 5, 11, 0, 0, 0, time.UTC)
 	opts.OnEvent = func(ev Event) { // serialised by the executor
 		if ev.Kind == "submitted" {
@@ -169,7 +160,7 @@ func TestWithoutNoWaitMaintainTimeWaits(t *testing.T) {
 	if err != nil || !res.Done() || res.Count(StateScheduled) != 0 {
 		t.Fatalf("apply: %v %s", err, summarize(res))
 	}
-	checkInvariants(t, p, env.sim, func(string) time.Duration { return time.Minute })
+	checkInvariants(t, env.plan, env.sim, func(string) time.Duration { return time.Minute })
 }
 
 // A scheduled upgrade whose window came and went without it ever being
@@ -177,13 +168,8 @@ func TestWithoutNoWaitMaintainTimeWaits(t *testing.T) {
 // silently rescheduled for the next window: the step fails unsettled, and
 // nothing is sent again.
 func TestNoWaitScheduledWindowPassedUnseen(t *testing.T) {
-	p := planFromYAML(t, "night.yaml", []byte(nightFleet))
-	clock := rdssim.NewManualClock(time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC))
-	env := startSim(t, p, rdssim.Options{Clock: clock, UpgradeDuration: time.Minute,
-		Faults: rdssim.Faults{FailUpgrade: []string{"rm-night"}}})
-	path := writePlan(t, p)
-	opts := fastOptions()
-	opts.Now, opts.NoWait = clock.Now, true
+	env, path, clock, opts := nightRun(t, nightFleet, rdssim.Faults{FailUpgrade: []string{"rm-night"}})
+	opts.NoWait = true
 	res, err := apply(t, t.Context(), path, env.cloud, opts)
 	if err != nil || resultOf(res, "rm-night").State != StateScheduled {
 		t.Fatalf("first run: %v %s", err, summarize(res))
@@ -196,8 +182,8 @@ func TestNoWaitScheduledWindowPassedUnseen(t *testing.T) {
 	if s := resultOf(res, "rm-night"); s.State != StateFailed || !strings.Contains(s.Detail, "never seen starting") {
 		t.Errorf("after the window: rm-night = %s (%s), want failed: never seen starting", s.State, s.Detail)
 	}
-	recs, _ := ReadJournal(JournalPath(path), p.ID)
-	if r := recs[p.Steps[0].ID]; !r.Unsettled || !r.Submitted || r.TaskID == "" {
+	recs, _ := ReadJournal(JournalPath(path), env.plan.ID)
+	if r := recs[env.plan.Steps[0].ID]; !r.Unsettled || !r.Submitted || r.TaskID == "" {
 		t.Errorf("journal %+v, want submitted, unsettled, with its task", r)
 	}
 	if n := len(upgradeCalls(env.sim)["rm-night"]); n != 1 {
