@@ -61,3 +61,17 @@ func (s *Sim) refusalFor(id string) *apiError {
 	r := refusals[code]
 	return errf(r.status, code, r.message, id)
 }
+
+// SetRefusals replaces Options.Refuse (nil: refuse nothing), validated
+// like New validates it; on error nothing changes.
+func (s *Sim) SetRefusals(refuse map[string]string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	old := s.opts.Refuse
+	s.opts.Refuse = maps.Clone(refuse)
+	if err := s.checkRefusals(); err != nil {
+		s.opts.Refuse = old
+		return err
+	}
+	return nil
+}

@@ -165,6 +165,7 @@ func newSim(opts Options) *Sim {
 	if opts.UpgradePaths == nil {
 		opts.UpgradePaths = DefaultUpgradePaths
 	}
+	opts.Refuse = maps.Clone(opts.Refuse)
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
