@@ -43,7 +43,7 @@ func (s *Sim) checkRefusals() error {
 	for _, id := range slices.Sorted(maps.Keys(s.opts.Refuse)) {
 		code := s.opts.Refuse[id]
 		if _, ok := s.inst[id]; !ok {
-			errs = append(errs, fmt.Errorf("refuse %s=%s: no instance %s in the fleet", id, code, id))
+			errs = append(errs, fmt.Errorf("refuse %s=%s: no instance %s in the fleet (check the id against the inventory)", id, code, id))
 		}
 		if !IsRefusalCode(code) {
 			errs = append(errs, fmt.Errorf("refuse %s=%s: unknown refusal code %q (known: %s)", id, code, code, strings.Join(RefusalCodes(), ", ")))
