@@ -154,6 +154,10 @@ func (s *Sim) common(in *instance, now time.Time) dbInstanceCommon {
 	for _, id := range s.replicasLocked(in.ID, TypeReadonly) {
 		ro.ReadOnlyDBInstanceID = append(ro.ReadOnlyDBInstanceID, roID{id})
 	}
+	lockMode, lockReason := "Unlock", ""
+	if s.opts.Refuse[in.ID] == codeLocked {
+		lockMode, lockReason = "LockByExpiration", "instance expired"
+	}
 	return dbInstanceCommon{
 		DBInstanceID:          in.ID,
 		DBInstanceDescription: in.ID,
@@ -170,7 +174,8 @@ func (s *Sim) common(in *instance, now time.Time) dbInstanceCommon {
 		DBInstanceNetType:     "Intranet",
 		InstanceNetworkType:   "VPC",
 		PayType:               "Postpaid",
-		LockMode:              "Unlock",
+		LockMode:              lockMode,
+		LockReason:            lockReason,
 		Category:              "HighAvailability",
 	}
 }

@@ -17,14 +17,18 @@ type refusal struct {
 	message string // fmt format taking the instance id
 }
 
+// codeLocked refuses a locked instance; DescribeDBInstanceAttribute shows
+// such an instance with a LockMode other than Unlock.
+const codeLocked = "IncorrectDBInstanceLockMode"
+
 // refusals are the refusals Options.Refuse can inject, by code.
 var refusals = map[string]refusal{
-	"InvalidSSLstatus":            {http.StatusBadRequest, "Instance %s has SSL enabled; this operation is not supported."},
-	"InvalidTDEstatus":            {http.StatusBadRequest, "Instance %s has TDE enabled; this operation is not supported."},
-	"IncorrectEngineTypeMyisam":   {http.StatusForbidden, "Instance %s has MyISAM tables; this operation is not supported."},
-	"UnsupportedFtsIndex":         {http.StatusForbidden, "Instance %s has full-text indexes in the system tablespace; delete and rebuild them before upgrading."},
-	"InvalidAccountName.Format":   {http.StatusForbidden, "Instance %s has the account aliyun_root; this operation is not supported."},
-	"IncorrectDBInstanceLockMode": {http.StatusForbidden, "The lock mode of instance %s does not support this operation."},
+	"InvalidSSLstatus":          {http.StatusBadRequest, "Instance %s has SSL enabled; this operation is not supported."},
+	"InvalidTDEstatus":          {http.StatusBadRequest, "Instance %s has TDE enabled; this operation is not supported."},
+	"IncorrectEngineTypeMyisam": {http.StatusForbidden, "Instance %s has MyISAM tables; this operation is not supported."},
+	"UnsupportedFtsIndex":       {http.StatusForbidden, "Instance %s has full-text indexes in the system tablespace; delete and rebuild them before upgrading."},
+	"InvalidAccountName.Format": {http.StatusForbidden, "Instance %s has the account aliyun_root; this operation is not supported."},
+	codeLocked:                  {http.StatusForbidden, "The lock mode of instance %s does not support this operation."},
 }
 
 // RefusalCodes are the codes Options.Refuse accepts, sorted.

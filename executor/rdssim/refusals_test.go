@@ -29,6 +29,9 @@ func TestRefuseInjectsTheServiceRefusal(t *testing.T) {
 			if v, _ := e.sim.Instance("rm-crm"); v.Upgrades != 0 || v.Refuse != code || v.Status != "Running" {
 				t.Fatalf("rm-crm = %+v, want untouched, refusing %s", v, code)
 			}
+			if a := e.attr(t, "rm-crm")[0]; (a.LockMode != "Unlock") != (code == "IncorrectDBInstanceLockMode") {
+				t.Fatalf("rm-crm LockMode = %q with refusal %s", a.LockMode, code)
+			}
 		})
 	}
 }
