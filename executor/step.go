@@ -172,6 +172,8 @@ func (r *runner) submit(ctx, hard context.Context, n *node) (rdsapi.Task, outcom
 		case errors.Is(err, rdsapi.ErrWrongState):
 			r.event(n, "retry", err.Error())
 			return rdsapi.Task{}, outcome{detail: err.Error()}, false
+		case errors.Is(err, rdsapi.ErrNotEligible), errors.Is(err, rdsapi.ErrInstanceLocked):
+			return rdsapi.Task{}, r.fail(n, refusedReason(n.step, err)), false
 		default:
 			return rdsapi.Task{}, r.fail(n, fmt.Sprintf("upgrade refused: %v", err)), false
 		}
@@ -180,6 +182,29 @@ func (r *runner) submit(ctx, hard context.Context, n *node) (rdsapi.Task, outcom
 			return rdsapi.Task{}, outcome{n: n, state: StateNotStarted, detail: "interrupted while retrying the upgrade call; the next apply re-sends it with the same ClientToken"}, false
 		}
 	}
+}
+
+// refusedReason says why an instance that is not eligible (or is locked)
+// refused its upgrade, what to fix, and that the step can simply be
+// applied again: waiting does not clear these refusals.
+func refusedReason(s plans.Step, err error) string {
+	why, hint := err.Error(), "fix the instance"
+	var e *rdsapi.Error
+	if errors.As(err, &e) {
+		why = e.Code + ": " + e.Message
+		if e.RequestID != "" {
+			why += "; request " + e.RequestID
+		}
+		if e.Hint != "" {
+			hint = e.Hint
+		}
+	}
+	what := "not eligible"
+	if errors.Is(err, rdsapi.ErrInstanceLocked) {
+		what = "not eligible: the instance is locked"
+	}
+	return fmt.Sprintf("%s: instance %s refused the upgrade to %s %s (%s); to fix: %s; then run apply again (the upgrade was never accepted: its ClientToken is not spent)",
+		what, s.InstanceID, s.Engine, s.ToVersion, why, hint)
 }
 
 // upgradeOf is the upgrade request of step s: always the plan's ClientToken.

@@ -39,6 +39,7 @@ type simOptions struct {
 	verbose         bool
 	faults          rdssim.Faults
 	drift           []string
+	refuse          []string
 }
 
 func newSimCmd() *cobra.Command {
@@ -81,6 +82,8 @@ a failing run can be replayed.`,
 	f.StringSliceVar(&o.faults.FailUpgrade, "fail", nil, "instance ids whose upgrades fail")
 	f.StringSliceVar(&o.drift, "drift", nil, "instances that drift on their own: ID[=STATUS][@AFTER], e.g. rr-1=Restarting@30s")
 	f.Float64Var(&o.faults.DriftRate, "drift-rate", 0, "probability per read that an idle instance starts Restarting for 5 minutes")
+	f.StringArrayVar(&o.refuse, "refuse", nil, "refuse the upgrade of an instance as the service refuses one that is not eligible: ID=CODE, repeatable; CODE one of "+
+		strings.Join(rdssim.RefusalCodes(), ", "))
 	_ = cmd.MarkFlagFilename("inventory", "yaml", "yml")
 	return cmd
 }
@@ -181,6 +184,11 @@ func simSetup(o *simOptions, log *slog.Logger) (opts rdssim.Options, generated b
 		}
 		opts.Faults.Drift = append(opts.Faults.Drift, dr)
 	}
+	refuse, err := parseRefuse(o.refuse)
+	if err != nil {
+		return opts, false, err
+	}
+	opts.Refuse = refuse
 	for _, r := range []struct {
 		name string
 		v    float64
@@ -213,6 +221,30 @@ func parseDrift(s string) (rdssim.Drift, error) {
 	}
 	d.ID = id
 	return d, nil
+}
+
+// parseRefuse parses repeated --refuse ID=CODE into Options.Refuse; the
+// simulator checks that each ID is in its fleet.
+func parseRefuse(list []string) (map[string]string, error) {
+	if len(list) == 0 {
+		return nil, nil
+	}
+	out := map[string]string{}
+	for _, r := range list {
+		id, code, ok := strings.Cut(r, "=")
+		id, code = strings.TrimSpace(id), strings.TrimSpace(code)
+		if !ok || id == "" || code == "" {
+			return nil, fmt.Errorf("--refuse %q: want ID=CODE, e.g. rm-1=InvalidSSLstatus", r)
+		}
+		if !rdssim.IsRefusalCode(code) {
+			return nil, fmt.Errorf("--refuse %q: unknown refusal code %q; known codes: %s", r, code, strings.Join(rdssim.RefusalCodes(), ", "))
+		}
+		if was, dup := out[id]; dup && was != code {
+			return nil, fmt.Errorf("--refuse %q: instance %s already refuses with %s", r, id, was)
+		}
+		out[id] = code
+	}
+	return out, nil
 }
 
 // loadSim restores the simulator from --state when the file exists, else

@@ -69,6 +69,7 @@ func TestSimSetupRejectsBadFlags(t *testing.T) {
 		{"bad path", simOptions{timeScale: 1, paths: []string{"MySQL-5.5-5.6"}}, "--upgrade-path"},
 		{"bad scale", simOptions{timeScale: -3}, "--time-scale"},
 		{"bad drift", simOptions{timeScale: 1, drift: []string{"x@never"}}, "--drift"},
+		{"bad refuse", simOptions{timeScale: 1, refuse: []string{"rm-1=Nope"}}, "--refuse"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -2,6 +2,7 @@ package rdsapi
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -33,18 +34,48 @@ type Task struct {
 	RequestID string
 }
 
-// MaxDescribeBatch is how many ids one DescribeDBInstanceAttribute call carries.
+// MaxDescribeBatch is how many ids one DescribeDBInstanceAttribute call
+// carries: the most the API reference allows.
 const MaxDescribeBatch = 30
 
 // Describe reads instances of one region with DescribeDBInstanceAttribute,
 // ids comma-separated, MaxDescribeBatch per call. Ids the API does not
 // return are absent from the map.
+//
+// It does not depend on lists being honoured (the reference discourages
+// them): ids a list call leaves out of its answer are read one per call,
+// and once the service refuses a list outright (a fatal error where one id
+// alone is answered) this client reads one id per call from then on.
 func (c *Client) Describe(ctx context.Context, region string, ids []string) (map[string]Instance, error) {
 	out := make(map[string]Instance, len(ids))
-	for start := 0; start < len(ids); start += MaxDescribeBatch {
-		end := min(start+MaxDescribeBatch, len(ids))
-		if err := c.describe(ctx, region, ids[start:end], out); err != nil {
+	for start := 0; start < len(ids); {
+		batch := MaxDescribeBatch
+		if c.describeSingly.Load() {
+			batch = 1
+		}
+		chunk := ids[start:min(start+batch, len(ids))]
+		start += len(chunk)
+		err := c.describe(ctx, region, chunk, out)
+		if err != nil && len(chunk) > 1 && errors.Is(err, ErrFatal) {
+			if c.describe(ctx, region, chunk[:1], out) != nil {
+				return out, err // not the list: the call itself fails
+			}
+			c.describeSingly.Store(true)
+			err = nil
+		}
+		if err != nil {
 			return out, err
+		}
+		if len(chunk) == 1 {
+			continue
+		}
+		for _, id := range chunk {
+			if _, ok := out[id]; ok {
+				continue
+			}
+			if err := c.describe(ctx, region, []string{id}, out); err != nil && !errors.Is(err, ErrNotFound) {
+				return out, err
+			}
 		}
 	}
 	return out, nil

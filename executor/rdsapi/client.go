@@ -50,6 +50,8 @@ type Client struct {
 	creds   credentials.CredentialsProvider
 	tr      *ctxTransport
 	calls   atomic.Int64
+	// describeSingly: the service refused a list of ids (see Describe)
+	describeSingly atomic.Bool
 }
 
 // New builds a client and checks that credentials can be resolved, so a

@@ -1,7 +1,9 @@
 // Package rdsapi is the cloud adapter: it talks to the ApsaraDB RDS OpenAPI
 // through the real Alibaba Cloud SDK (services/rds) and turns SDK errors
 // into this package's kinds (ErrThrottled, ErrTransient, ErrWrongState,
-// ErrNotFound, ErrFatal). Nothing above this package looks at error codes.
+// ErrNotFound, ErrNotEligible, ErrInstanceLocked, ErrFatal), with a hint for
+// the refusals a person must fix. Nothing above this package looks at error
+// codes.
 //
 // Requests go over HTTPS to the region's public endpoint unless an
 // endpoint URL is given (http://127.0.0.1:PORT for the simulator).

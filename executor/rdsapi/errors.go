@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -24,6 +26,13 @@ var (
 	ErrWrongState = errors.New("instance in wrong state")
 	// ErrNotFound: the instance does not exist (in this region).
 	ErrNotFound = errors.New("instance not found")
+	// ErrNotEligible: the instance cannot take this upgrade as it is (SSL or
+	// TDE enabled, MyISAM tables, ...); retrying will not help until someone
+	// changes the instance. Error.Hint says what to change.
+	ErrNotEligible = errors.New("instance not eligible for the upgrade")
+	// ErrInstanceLocked: the instance is locked (expired, overdue payment,
+	// storage full); waiting does not clear it. Error.Hint says what to do.
+	ErrInstanceLocked = errors.New("instance locked")
 	// ErrFatal: anything else (bad parameters, auth, unsupported version):
 	// retrying will not help.
 	ErrFatal = errors.New("fatal API error")
@@ -37,6 +46,9 @@ type Error struct {
 	Message    string // the service's message or the network error
 	RequestID  string
 	HTTPStatus int
+	// Hint says what a person must do, for ErrNotEligible and
+	// ErrInstanceLocked; "" otherwise.
+	Hint string
 }
 
 func (e *Error) Error() string {
@@ -57,18 +69,57 @@ func (e *Error) Error() string {
 // Is makes errors.Is(err, ErrThrottled) and friends work.
 func (e *Error) Is(target error) bool { return target == e.Kind }
 
-// Codes of the RDS API and its gateway, by kind. Matching happens here and
-// nowhere else.
+// Codes of the RDS API and its gateway, by kind, as the API reference
+// (RDS 2014-08-15) lists them. Matching happens here and nowhere else.
 var (
-	throttledCodes  = []string{"Throttling", "Throttling.User", "Throttling.Api", "Throttling.Resource", "RequestLimitExceeded", "Flowlimit"}
+	// throttled codes beyond the Throttling family (see isThrottling)
+	throttledCodes  = []string{"RequestLimitExceeded", "Flowlimit"}
 	wrongStateCodes = []string{
-		"IncorrectDBInstanceState", "OperationDenied.DBInstanceStatus", "IncorrectDBInstanceLockMode",
+		"IncorrectDBInstanceState", "OperationDenied.DBInstanceStatus",
 		"OperationDenied.PrimaryDBInstanceStatus", "OperationDenied.ReadDBInstanceStatus", "TaskConflict",
 		"IncorrectDBState", "OperationDenied.DBStatus",
+		// a read-only or disaster-recovery instance is not (yet) on the
+		// target, or busy: it clears once the replicas are upgraded
+		"UnsupportedReadOrBakReadState",
+		// "uncompleted order tasks are found in the RDS instance; please try again later"
+		"InvalidOrderTask.NotSupport",
 	}
 	notFoundCodes  = []string{"InvalidDBInstanceId.NotFound", "InvalidDBInstanceName.NotFound", "InvalidDBInstance.NotFound"}
 	transientCodes = []string{"ServiceUnavailable", "InternalError", "UnknownError", "SystemBusy", "Gateway.Timeout"}
 )
+
+// lockedCode is the refusal of a locked instance; lockedHint what to do.
+const (
+	lockedCode = "IncorrectDBInstanceLockMode"
+	lockedHint = "the instance is locked (its LockMode is not Unlock: e.g. the subscription expired, a payment is overdue, " +
+		"or the storage is full); waiting does not unlock it: renew the instance or settle the payment, or expand the storage " +
+		"or free space, until the console (or DescribeDBInstanceAttribute) shows LockMode Unlock"
+)
+
+// notEligible maps the upgrade refusals that a person must fix on the
+// instance to what to fix.
+var notEligible = map[string]string{
+	"InvalidSSLstatus": "the instance has SSL encryption enabled, which a major version upgrade refuses: " +
+		"disable SSL on the instance (console: Data Security > SSL, or ModifyDBInstanceSSL with SSLEnabled=0), " +
+		"let the upgrade run, then enable SSL again",
+	"InvalidTDEstatus": "the instance has TDE (transparent data encryption) enabled, which a major version upgrade refuses " +
+		"and which cannot be turned off: migrate the data to a new instance on the target version (e.g. with DTS) " +
+		"and take this instance out of the plan",
+	"IncorrectEngineTypeMyisam": "the instance has MyISAM tables, which a major version upgrade refuses: " +
+		"convert them to InnoDB (ALTER TABLE ... ENGINE=InnoDB; find them in information_schema.tables where engine='MyISAM')",
+	"UnsupportedFtsIndex": "the instance has FULLTEXT indexes created in the system tablespace, which a major version upgrade refuses: " +
+		"drop and re-create those FULLTEXT indexes",
+	"UnsupportedFtsIndexVersion": "the instance has FULLTEXT indexes in the system tablespace and a minor engine version before 20221130: " +
+		"update the minor version, then drop and re-create those FULLTEXT indexes",
+	"InvalidAccountName.Format": "the instance has a database account named aliyun_root, which a major version upgrade refuses: " +
+		"delete that account (or rename it)",
+}
+
+// NotEligibleCodes are the refusal codes classified as ErrNotEligible, sorted.
+func NotEligibleCodes() []string { return slices.Sorted(maps.Keys(notEligible)) }
+
+// LockedCode is the refusal code classified as ErrInstanceLocked.
+const LockedCode = lockedCode
 
 func hasCode(list []string, code string) bool {
 	for _, c := range list {
@@ -77,6 +128,26 @@ func hasCode(list []string, code string) bool {
 		}
 	}
 	return false
+}
+
+// isThrottling reports a code of the throttling family: Throttling,
+// Throttling.User, Throttling.Api, Rejected.Throttling and their kin.
+func isThrottling(code string) bool {
+	c := strings.ToLower(code)
+	return c == "throttling" || strings.HasPrefix(c, "throttling.") || strings.HasSuffix(c, ".throttling")
+}
+
+// hintFor returns the hint of a code, matched without regard to case.
+func hintFor(code string) (kind error, hint string) {
+	if strings.EqualFold(code, lockedCode) {
+		return ErrInstanceLocked, lockedHint
+	}
+	for c, h := range notEligible {
+		if strings.EqualFold(c, code) {
+			return ErrNotEligible, h
+		}
+	}
+	return nil, ""
 }
 
 // Classify turns an SDK or network error from action into an *Error of
@@ -96,6 +167,9 @@ func Classify(action string, err error) error {
 		e.Code, e.RequestID, e.HTTPStatus = se.ErrorCode(), se.RequestId(), se.HttpStatus()
 		e.Message = serverMessage(se)
 		e.Kind = serverKind(e.Code, e.HTTPStatus)
+		if _, h := hintFor(e.Code); h != "" {
+			e.Hint = h
+		}
 	case errors.As(err, &ce):
 		e.Code, e.Message = ce.ErrorCode(), ce.Message()
 		switch {
@@ -114,8 +188,11 @@ func Classify(action string, err error) error {
 }
 
 func serverKind(code string, status int) error {
+	if k, _ := hintFor(code); k != nil {
+		return k
+	}
 	switch {
-	case hasCode(throttledCodes, code) || status == 429:
+	case isThrottling(code) || hasCode(throttledCodes, code) || status == 429:
 		return ErrThrottled
 	case hasCode(notFoundCodes, code):
 		return ErrNotFound

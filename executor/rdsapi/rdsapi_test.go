@@ -33,6 +33,23 @@ func TestClassify(t *testing.T) {
 	}{
 		{"throttling", server(400, "Throttling.User"), rdsapi.ErrThrottled},
 		{"throttling plain", server(503, "Throttling"), rdsapi.ErrThrottled},
+		{"throttling api", server(400, "Throttling.Api"), rdsapi.ErrThrottled},
+		{"throttling resource", server(400, "Throttling.Resource"), rdsapi.ErrThrottled},
+		{"rejected throttling", server(400, "Rejected.Throttling"), rdsapi.ErrThrottled},
+		{"throttling of another kind", server(400, "ServiceUnavailable.Throttling"), rdsapi.ErrThrottled},
+		{"throttling any case", server(400, "throttling.user"), rdsapi.ErrThrottled},
+		{"http 429", server(429, "TooMany"), rdsapi.ErrThrottled},
+		{"not a throttling family code", server(400, "ThrottlingConfig.Invalid"), rdsapi.ErrFatal},
+		{"order task: try again later", server(400, "InvalidOrderTask.NotSupport"), rdsapi.ErrWrongState},
+		{"replica not yet upgraded", server(403, "UnsupportedReadOrBakReadState"), rdsapi.ErrWrongState},
+		{"locked", server(403, "IncorrectDBInstanceLockMode"), rdsapi.ErrInstanceLocked},
+		{"ssl", server(400, "InvalidSSLstatus"), rdsapi.ErrNotEligible},
+		{"tde", server(400, "InvalidTDEstatus"), rdsapi.ErrNotEligible},
+		{"myisam", server(403, "IncorrectEngineTypeMyisam"), rdsapi.ErrNotEligible},
+		{"fulltext", server(403, "UnsupportedFtsIndex"), rdsapi.ErrNotEligible},
+		{"fulltext minor version", server(403, "UnsupportedFtsIndexVersion"), rdsapi.ErrNotEligible},
+		{"aliyun_root account", server(403, "InvalidAccountName.Format"), rdsapi.ErrNotEligible},
+		{"unsupported version", server(403, "IncorrectEngineVersion"), rdsapi.ErrFatal},
 		{"service unavailable", server(503, "ServiceUnavailable"), rdsapi.ErrTransient},
 		{"internal error", server(500, "InternalError"), rdsapi.ErrTransient},
 		{"any 5xx", server(502, "Whatever"), rdsapi.ErrTransient},
@@ -55,10 +72,19 @@ func TestClassify(t *testing.T) {
 			if !errors.Is(got, tt.want) {
 				t.Fatalf("classify(%v) = %v, want kind %v", tt.err, got, tt.want)
 			}
-			for _, other := range []error{rdsapi.ErrThrottled, rdsapi.ErrTransient, rdsapi.ErrWrongState, rdsapi.ErrNotFound, rdsapi.ErrFatal} {
+			for _, other := range []error{rdsapi.ErrThrottled, rdsapi.ErrTransient, rdsapi.ErrWrongState, rdsapi.ErrNotFound,
+				rdsapi.ErrNotEligible, rdsapi.ErrInstanceLocked, rdsapi.ErrFatal} {
 				if other != tt.want && errors.Is(got, other) {
 					t.Errorf("also matches %v", other)
 				}
+			}
+			var e *rdsapi.Error
+			if !errors.As(got, &e) {
+				t.Fatalf("classify(%v) = %T, want *rdsapi.Error", tt.err, got)
+			}
+			needsHint := tt.want == rdsapi.ErrNotEligible || tt.want == rdsapi.ErrInstanceLocked
+			if needsHint != (e.Hint != "") {
+				t.Errorf("hint = %q for kind %v", e.Hint, tt.want)
 			}
 		})
 	}

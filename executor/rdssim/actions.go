@@ -12,15 +12,19 @@ import (
 
 const timeFormat = "2006-01-02T15:04:05Z"
 
-// maxIDsPerCall bounds DBInstanceId lists in DescribeDBInstanceAttribute.
-const maxIDsPerCall = 100
+// maxIDsPerCall bounds DBInstanceId lists in DescribeDBInstanceAttribute,
+// as the API reference does.
+const maxIDsPerCall = 30
 
 func (s *Sim) describeDBInstances(p params, now time.Time) (map[string]any, string, string, *apiError) {
-	size, number, err := paging(p, 30, 100)
+	region := p.get("RegionId")
+	if region == "" {
+		return nil, "", "", errMissing("RegionId")
+	}
+	size, number, err := paging(p, 30, 1, 100)
 	if err != nil {
 		return nil, "", "", err
 	}
-	region := p.get("RegionId")
 	want := map[string]string{
 		"Engine": p.get("Engine"), "DBInstanceStatus": p.get("DBInstanceStatus"),
 		"DBInstanceType": p.get("DBInstanceType"), "EngineVersion": p.get("EngineVersion"),
@@ -29,7 +33,7 @@ func (s *Sim) describeDBInstances(p params, now time.Time) (map[string]any, stri
 	var match []dbInstanceItem
 	for _, id := range s.ids {
 		in := s.inst[id]
-		if region != "" && in.Region != "" && in.Region != region {
+		if in.Region != "" && in.Region != region {
 			continue
 		}
 		if len(ids) > 0 && !slices.Contains(ids, id) {
@@ -73,13 +77,14 @@ func matches(filter, value string) bool {
 	return false
 }
 
-func paging(p params, def, max int) (size, number int, err *apiError) {
+// paging reads PageSize (def when absent, lo..hi) and PageNumber (1 or more).
+func paging(p params, def, lo, hi int) (size, number int, err *apiError) {
 	size, number = def, 1
 	if v := p.get("PageSize"); v != "" {
 		n, e := strconv.Atoi(v)
-		if e != nil || n < 1 || n > max {
+		if e != nil || n < lo || n > hi {
 			return 0, 0, errf(http.StatusBadRequest, "InvalidPageSize.Malformed",
-				"Specified parameter PageSize %q is not valid (1 to %d).", v, max)
+				"Specified parameter PageSize %q is not valid (%d to %d).", v, lo, hi)
 		}
 		size = n
 	}
@@ -149,6 +154,10 @@ func (s *Sim) common(in *instance, now time.Time) dbInstanceCommon {
 	for _, id := range s.replicasLocked(in.ID, TypeReadonly) {
 		ro.ReadOnlyDBInstanceID = append(ro.ReadOnlyDBInstanceID, roID{id})
 	}
+	lockMode, lockReason := "Unlock", ""
+	if s.opts.Refuse[in.ID] == codeLocked {
+		lockMode, lockReason = "LockByExpiration", "instance expired"
+	}
 	return dbInstanceCommon{
 		DBInstanceID:          in.ID,
 		DBInstanceDescription: in.ID,
@@ -165,7 +174,8 @@ func (s *Sim) common(in *instance, now time.Time) dbInstanceCommon {
 		DBInstanceNetType:     "Intranet",
 		InstanceNetworkType:   "VPC",
 		PayType:               "Postpaid",
-		LockMode:              "Unlock",
+		LockMode:              lockMode,
+		LockReason:            lockReason,
 		Category:              "HighAvailability",
 	}
 }
@@ -177,7 +187,7 @@ func (s *Sim) describeDBInstanceAttribute(p params, now time.Time) (map[string]a
 	}
 	if len(ids) > maxIDsPerCall {
 		return nil, "", "", errf(http.StatusBadRequest, "InvalidParameter",
-			"DBInstanceId lists %d instances; at most %d per call.", len(ids), maxIDsPerCall)
+			"Specified parameter DBInstanceId lists %d instances; at most %d per call.", len(ids), maxIDsPerCall)
 	}
 	items := make([]dbInstanceAttribute, 0, len(ids))
 	for _, id := range ids {
@@ -235,6 +245,9 @@ func (s *Sim) upgradeDBInstanceEngineVersion(p params, now time.Time) (map[strin
 		return nil, "", "", errNotFound(id)
 	}
 	s.observe(in, now)
+	if err := s.refusalFor(id); err != nil {
+		return nil, "", "", err
+	}
 	if st := s.statusLocked(in, now); st != StatusRunning || in.TaskID != "" {
 		if st == StatusRunning {
 			st = "Running with a scheduled task " + in.TaskID
@@ -243,16 +256,17 @@ func (s *Sim) upgradeDBInstanceEngineVersion(p params, now time.Time) (map[strin
 			"The operation is not permitted due to status of instance %s: %s.", id, st)
 	}
 	if !pathSupported(s.opts.UpgradePaths, in.Engine, in.EngineVersion, version) {
-		return nil, "", "", errf(http.StatusBadRequest, "InvalidEngineVersion",
-			"Upgrading %s from %s to %s is not supported for instance %s.", in.Engine, in.EngineVersion, version, id)
+		return nil, "", "", errf(http.StatusForbidden, "IncorrectEngineVersion",
+			"The engine version does not support the operation: upgrading %s from %s to %s is not supported for instance %s.",
+			in.Engine, in.EngineVersion, version, id)
 	}
 	if in.Type == TypePrimary {
 		for _, rid := range slices.Concat(s.replicasLocked(id, TypeReadonly), s.replicasLocked(id, TypeGuard)) {
 			r := s.inst[rid]
 			s.settle(r, now)
 			if r.EngineVersion != version {
-				return nil, "", "", errf(http.StatusBadRequest, "IncorrectReadOnlyDBInstanceVersion",
-					"The %s instance %s of %s runs %s; upgrade it to %s before its primary.",
+				return nil, "", "", errf(http.StatusForbidden, "UnsupportedReadOrBakReadState",
+					"Current DB instance has read or bak read instance in an unsupported state: the %s instance %s of %s runs %s; upgrade it to %s before its primary.",
 					strings.ToLower(r.Type), rid, id, r.EngineVersion, version)
 			}
 		}

@@ -100,7 +100,7 @@ func TestRequestErrors(t *testing.T) {
 		{"attribute without id", func() error {
 			_, err := e.client.DescribeDBInstanceAttribute(rds.CreateDescribeDBInstanceAttributeRequest())
 			return err
-		}, "MissingParameter", 400},
+		}, "MissingDBInstanceId", 400},
 		{"bad page size", func() error {
 			r := rds.CreateDescribeDBInstancesRequest()
 			r.PageSize = requests.NewInteger(1000)
@@ -108,11 +108,11 @@ func TestRequestErrors(t *testing.T) {
 			return err
 		}, "InvalidPageSize.Malformed", 400},
 		{"upgrade unknown id", func() error { _, err := e.upgrade("rm-nope", "5.6", ""); return err }, "InvalidDBInstanceId.NotFound", 404},
-		{"upgrade without version", func() error { _, err := e.upgrade("rm-crm", "", ""); return err }, "MissingParameter", 400},
-		{"upgrade to same version", func() error { _, err := e.upgrade("rm-new", "5.6", ""); return err }, "InvalidEngineVersion", 400},
-		{"upgrade skipping a version", func() error { _, err := e.upgrade("rm-crm", "8.0", ""); return err }, "InvalidEngineVersion", 400},
+		{"upgrade without version", func() error { _, err := e.upgrade("rm-crm", "", ""); return err }, "MissingEngineVersion", 400},
+		{"upgrade to same version", func() error { _, err := e.upgrade("rm-new", "5.6", ""); return err }, "IncorrectEngineVersion", 403},
+		{"upgrade skipping a version", func() error { _, err := e.upgrade("rm-crm", "8.0", ""); return err }, "IncorrectEngineVersion", 403},
 		{"upgrade while upgrading", func() error { _, err := e.upgrade("rr-pay-1", "5.6", "other"); return err }, "IncorrectDBInstanceState", 403},
-		{"primary before replicas", func() error { _, err := e.upgrade("rm-pay", "5.6", ""); return err }, "IncorrectReadOnlyDBInstanceVersion", 400},
+		{"primary before replicas", func() error { _, err := e.upgrade("rm-pay", "5.6", ""); return err }, "UnsupportedReadOrBakReadState", 403},
 		{"bad effective time", func() error {
 			r := rds.CreateUpgradeDBInstanceEngineVersionRequest()
 			r.DBInstanceId, r.EngineVersion, r.EffectiveTime = "rm-crm", "5.6", "Tomorrow"
@@ -195,13 +195,13 @@ func TestReplicasFirst(t *testing.T) {
 	e.clock.Advance(10 * time.Minute)
 	// The read-only replicas are done, the disaster-recovery one is not.
 	_, err := e.upgrade("rm-pay", "5.6", "tok-primary")
-	wantCode(t, err, "IncorrectReadOnlyDBInstanceVersion", 400)
+	wantCode(t, err, "UnsupportedReadOrBakReadState", 403)
 	if _, err := e.upgrade("rd-pay", "5.6", "tok-dr"); err != nil {
 		t.Fatal(err)
 	}
 	e.clock.Advance(5 * time.Minute)
 	_, err = e.upgrade("rm-pay", "5.6", "tok-primary-2")
-	wantCode(t, err, "IncorrectReadOnlyDBInstanceVersion", 400) // still upgrading
+	wantCode(t, err, "UnsupportedReadOrBakReadState", 403) // still upgrading
 	e.clock.Advance(5 * time.Minute)
 	if _, err := e.upgrade("rm-pay", "5.6", "tok-primary-3"); err != nil {
 		t.Fatalf("primary after all replicas: %v", err)
@@ -236,7 +236,7 @@ func TestMaintainTimeWaitsForTheWindow(t *testing.T) {
 	for _, s := range steps {
 		e.clock.Set(t0.Add(s.at))
 		st, v := e.state(t, "rr-pay-2")
-		ht := rds.CreateDescribeHistoryTasksRequest()
+		ht := historyTasks()
 		ht.TaskId = resp.TaskId
 		h, err := e.client.DescribeHistoryTasks(ht)
 		if err != nil {
@@ -284,7 +284,7 @@ func TestTaskProgress(t *testing.T) {
 		t.Fatalf("task = %+v", p)
 	}
 	e.clock.Advance(5 * time.Minute)
-	h, err := e.client.DescribeHistoryTasks(rds.CreateDescribeHistoryTasksRequest())
+	h, err := e.client.DescribeHistoryTasks(historyTasks())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -298,7 +298,7 @@ func TestTaskProgress(t *testing.T) {
 	if st, v := e.state(t, "rr-pay-2"); st != "Running" || v != "5.5" {
 		t.Fatalf("failed upgrade left rr-pay-2 %s on %s, want Running on 5.5", st, v)
 	}
-	ht := rds.CreateDescribeHistoryTasksRequest()
+	ht := historyTasks()
 	ht.Status = "Failed"
 	if h, err := e.client.DescribeHistoryTasks(ht); err != nil || len(h.Items) != 1 || h.Items[0].ReasonCode == "" {
 		t.Fatalf("Failed filter: %+v %v", h, err)

@@ -22,20 +22,29 @@
 //   - the call log (GET /_sim/calls) and fleet view (GET /_sim/instances),
 //     and state persistence (Save/Load).
 //
-// Error codes returned (HTTP status in parentheses). Gateway:
-// IncompleteSignature (400), MissingParameter (400),
-// InvalidAccessKeyId.NotFound (404), SignatureDoesNotMatch (400, with the
-// server's string to sign in the message, as the SDK expects),
-// InvalidTimeStamp.Format / InvalidTimeStamp.Expired (400, 15 minutes of
-// wall-clock skew), SignatureNonceUsed (400), InvalidVersion (400),
-// InvalidAction.NotFound (404). Faults: Throttling.User (400),
-// ServiceUnavailable (503), InternalError (500). Actions:
-// InvalidDBInstanceId.NotFound (404), IncorrectDBInstanceState (403),
-// InvalidEngineVersion (400), IncorrectReadOnlyDBInstanceVersion (400: a
-// read-only or disaster-recovery instance is not yet on the primary's target),
-// IdempotentParameterMismatch (400), InvalidParameter,
-// InvalidPageSize.Malformed, InvalidPageNumber.Malformed,
-// InvalidEffectiveTime.Malformed, InvalidClientToken.Malformed (400).
+// Error codes returned (HTTP status in parentheses), as the API reference
+// lists them. Gateway: IncompleteSignature (400), MissingParameter (400, a
+// signature parameter), Missing<Name> (400, "<Name> is mandatory for this
+// action.": MissingRegionId, MissingDBInstanceId, MissingEngineVersion,
+// MissingFromStartTime, MissingToStartTime), InvalidAccessKeyId.NotFound
+// (404), SignatureDoesNotMatch (400, with the server's string to sign in the
+// message, as the SDK expects), InvalidTimeStamp.Format /
+// InvalidTimeStamp.Expired (400, 15 minutes of wall-clock skew),
+// SignatureNonceUsed (400), InvalidVersion (400), InvalidAction.NotFound
+// (404). Faults: Throttling.User (400), ServiceUnavailable (503),
+// InternalError (500). Actions: InvalidDBInstanceId.NotFound (404),
+// IncorrectDBInstanceState (403), IncorrectEngineVersion (403: unsupported
+// version path), UnsupportedReadOrBakReadState (403: a read-only or
+// disaster-recovery instance is not yet on the primary's target),
+// IdempotentParameterMismatch (400), InvalidParameter (400; also more than
+// 30 ids to DescribeDBInstanceAttribute, a bad DescribeHistoryTasks time
+// range), InvalidPageSize.Malformed (DescribeDBInstances 1–100, default 30;
+// DescribeTasks 30–100, default 30; DescribeHistoryTasks 10–100, default
+// 10), InvalidPageNumber.Malformed, InvalidEffectiveTime.Malformed,
+// InvalidClientToken.Malformed (400); and the refusals Options.Refuse
+// injects per instance: InvalidSSLstatus, InvalidTDEstatus (400),
+// IncorrectEngineTypeMyisam, UnsupportedFtsIndex, InvalidAccountName.Format,
+// IncorrectDBInstanceLockMode (403).
 //
 // It knows nothing of the planner or the executor.
 package rdssim

@@ -40,11 +40,12 @@ func TestWireShapes(t *testing.T) {
 		params map[string]string
 		then   time.Duration
 	}{
-		{"describe-instances", "DescribeDBInstances", map[string]string{"PageSize": "2", "PageNumber": "2"}, 0},
+		{"describe-instances", "DescribeDBInstances", map[string]string{"RegionId": "cn-hangzhou", "PageSize": "2", "PageNumber": "2"}, 0},
 		{"describe-attribute", "DescribeDBInstanceAttribute", map[string]string{"DBInstanceId": "rm-pay,rd-pay"}, 0},
 		{"upgrade", "UpgradeDBInstanceEngineVersion", map[string]string{"DBInstanceId": "rm-crm", "EngineVersion": "5.6", "ClientToken": "golden"}, 3 * time.Minute},
 		{"describe-tasks", "DescribeTasks", map[string]string{"DBInstanceId": "rm-crm"}, 0},
-		{"describe-history-tasks", "DescribeHistoryTasks", map[string]string{"InstanceId": "rm-crm"}, 0},
+		{"describe-history-tasks", "DescribeHistoryTasks", map[string]string{"InstanceId": "rm-crm",
+			"FromStartTime": "2026-01-05T00:00:00Z", "ToStartTime": "2026-01-06T00:00:00Z"}, 0},
 		{"error-primary-first", "UpgradeDBInstanceEngineVersion", map[string]string{"DBInstanceId": "rm-pay", "EngineVersion": "5.6"}, 0},
 	}
 	for _, s := range steps {

@@ -109,3 +109,12 @@ func count(calls []rdssim.Call, action, id, outcome string) int {
 	}
 	return n
 }
+
+// historyTasks is a DescribeHistoryTasks request for the day around t0 (the
+// action requires its time range).
+func historyTasks() *rds.DescribeHistoryTasksRequest {
+	r := rds.CreateDescribeHistoryTasksRequest()
+	r.FromStartTime = t0.Add(-time.Hour).Format("2006-01-02T15:04:05Z")
+	r.ToStartTime = t0.Add(24 * time.Hour).Format("2006-01-02T15:04:05Z")
+	return r
+}

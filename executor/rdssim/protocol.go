@@ -30,7 +30,15 @@ func errNotFound(id string) *apiError {
 		"The specified instance %s is not found.", id)
 }
 
+// errMissing is the gateway's answer to a request without a parameter the
+// action requires: Missing<Name>, "<Name> is mandatory for this action."
 func errMissing(name string) *apiError {
+	return errf(http.StatusBadRequest, "Missing"+name, "%s is mandatory for this action.", name)
+}
+
+// errMissingAuth is the answer to a request without one of the signature's
+// own parameters.
+func errMissingAuth(name string) *apiError {
 	return errf(http.StatusBadRequest, "MissingParameter",
 		"The input parameter %q that is mandatory for processing this request is not supplied.", name)
 }
@@ -183,7 +191,7 @@ func (s *Sim) authenticate(method string, p params) *apiError {
 	}
 	for _, k := range []string{"AccessKeyId", "SignatureNonce", "Timestamp", "SignatureMethod"} {
 		if p.get(k) == "" {
-			return errMissing(k)
+			return errMissingAuth(k)
 		}
 	}
 	if p.get("AccessKeyId") != s.opts.AccessKeyID {

@@ -35,6 +35,11 @@ type Options struct {
 	UpgradePaths []UpgradePath
 	// Logger receives one debug line per call; nil → discard.
 	Logger *slog.Logger
+	// Refuse maps instance ids to an upgrade refusal (one of RefusalCodes,
+	// e.g. InvalidSSLstatus): UpgradeDBInstanceEngineVersion of that
+	// instance is refused with that code, as the service refuses an
+	// instance that is not eligible. Unknown ids or codes are errors.
+	Refuse map[string]string
 	// WallClock is the real time used to check request timestamps (15
 	// minutes of skew allowed) and expire nonces; nil → time.Now. It is not
 	// the simulated Clock: the SDK stamps requests with the real time.
@@ -71,6 +76,7 @@ type InstanceView struct {
 	TaskID        string            `json:"taskId,omitempty"`   // current task
 	Upgrades      int               `json:"upgrades"`           // upgrade tasks accepted so far
 	LastTask      string            `json:"lastTask,omitempty"` // status of the latest task
+	Refuse        string            `json:"refuse,omitempty"`   // injected upgrade refusal code
 }
 
 // Sim is the simulated RDS service. It is safe for concurrent use.
@@ -142,6 +148,9 @@ func NewChecked(instances []plans.Instance, opts Options) (*Sim, error) {
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
+	if err := s.checkRefusals(); err != nil {
+		return nil, err
+	}
 	s.reindex()
 	return s, nil
 }
@@ -156,6 +165,7 @@ func newSim(opts Options) *Sim {
 	if opts.UpgradePaths == nil {
 		opts.UpgradePaths = DefaultUpgradePaths
 	}
+	opts.Refuse = maps.Clone(opts.Refuse)
 	log := opts.Logger
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -248,7 +258,7 @@ func (s *Sim) viewLocked(in *instance, now time.Time) InstanceView {
 		Status: s.statusLocked(in, now), Type: in.Type, Master: in.Master,
 		ReadOnly: slices.Clone(s.replicasLocked(in.ID, TypeReadonly)), Guard: s.guardLocked(in.ID),
 		MaintainTime: in.MaintainTime, Tags: maps.Clone(in.Tags), TaskID: in.TaskID,
-		Upgrades: in.Upgrades,
+		Upgrades: in.Upgrades, Refuse: s.opts.Refuse[in.ID],
 	}
 	if last := s.lastTaskLocked(in.ID); last != nil {
 		v.LastTask = last.status(now)

@@ -111,6 +111,9 @@ func Restore(data []byte, opts Options) (*Sim, error) {
 		s.seen = st.Seen
 	}
 	s.calls, s.seq, s.taskSeq = st.Calls, st.Seq, max(st.TaskSeq, s.taskSeq)
+	if err := s.checkRefusals(); err != nil {
+		return nil, err
+	}
 	s.reindex()
 	return s, nil
 }

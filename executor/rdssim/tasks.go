@@ -2,6 +2,7 @@ package rdssim
 
 import (
 	"encoding/json"
+	"net/http"
 	"strconv"
 	"time"
 )
@@ -46,7 +47,7 @@ func (s *Sim) describeTasks(p params, now time.Time) (map[string]any, string, st
 	if _, ok := s.inst[id]; !ok {
 		return nil, "", "", errNotFound(id)
 	}
-	size, number, err := paging(p, 30, 100)
+	size, number, err := paging(p, 30, 30, 100)
 	if err != nil {
 		return nil, "", "", err
 	}
@@ -82,14 +83,43 @@ func (s *Sim) describeTasks(p params, now time.Time) (map[string]any, string, st
 	}, "ok", "", nil
 }
 
+// startRange reads the required FromStartTime and ToStartTime (UTC,
+// yyyy-MM-ddTHH:mm:ssZ; ToStartTime not before FromStartTime): the range
+// of task start times DescribeHistoryTasks answers for.
+func startRange(p params) (from, to time.Time, err *apiError) {
+	names := [2]string{"FromStartTime", "ToStartTime"}
+	var ts [2]time.Time
+	for i, k := range names {
+		v := p.get(k)
+		if v == "" {
+			return from, to, errMissing(k)
+		}
+		t, e := time.Parse(timeFormat, v)
+		if e != nil {
+			return from, to, errf(http.StatusBadRequest, "InvalidParameter",
+				"Specified parameter %s %q is not valid (want yyyy-MM-ddTHH:mm:ssZ, UTC).", k, v)
+		}
+		ts[i] = t
+	}
+	if ts[1].Before(ts[0]) {
+		return from, to, errf(http.StatusBadRequest, "InvalidParameter",
+			"Specified parameter ToStartTime %s is before FromStartTime %s.", p.get("ToStartTime"), p.get("FromStartTime"))
+	}
+	return ts[0], ts[1], nil
+}
+
 func (s *Sim) describeHistoryTasks(p params, now time.Time) (map[string]any, string, string, *apiError) {
-	size, number, err := paging(p, 10, 100)
+	from, to, err := startRange(p)
+	if err != nil {
+		return nil, "", "", err
+	}
+	size, number, err := paging(p, 10, 10, 100)
 	if err != nil {
 		return nil, "", "", err
 	}
 	var items []map[string]any
 	for _, t := range s.tasksFor(now, p.get("InstanceId"), p.get("TaskId"), p.get("Status")) {
-		if !matches(p.get("TaskType"), t.Action) {
+		if !matches(p.get("TaskType"), t.Action) || t.Start.Before(from) || t.Start.After(to) {
 			continue
 		}
 		in := s.inst[t.InstanceID]

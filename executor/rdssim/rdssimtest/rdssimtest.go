@@ -66,3 +66,10 @@ func NewClientWithKey(t testing.TB, endpoint, region, id, secret string) *rds.Cl
 	c.Domain = strings.TrimPrefix(endpoint, "http://")
 	return c
 }
+
+// UpgradeRequest is an Immediate UpgradeDBInstanceEngineVersion request.
+func UpgradeRequest(id, version, token string) *rds.UpgradeDBInstanceEngineVersionRequest {
+	req := rds.CreateUpgradeDBInstanceEngineVersionRequest()
+	req.DBInstanceId, req.EngineVersion, req.ClientToken, req.EffectiveTime = id, version, token, "Immediate"
+	return req
+}
