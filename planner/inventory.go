@@ -33,11 +33,20 @@ func Load(path string) (*Inventory, error) {
 // Parse validates inventory bytes; name is used in error messages. Every
 // problem is reported at once, sorted by instance id.
 func Parse(name string, data []byte) (*Inventory, error) {
+	return parse(name, data, true)
+}
+
+// parse is Parse with the fast YAML path on or off; tests compare both.
+func parse(name string, data []byte, fast bool) (*Inventory, error) {
 	sum := sha256.Sum256(data)
 	inv := &Inventory{Path: name, Digest: "sha256:" + hex.EncodeToString(sum[:]), Lines: map[string]int{}}
 	p := &problems{file: name}
 
-	defaults, items := readDoc(p, data)
+	ok, plain := checkText(p, data)
+	if !ok {
+		return nil, p.err()
+	}
+	defaults, items := readDoc(p, data, fast && plain)
 	if items == nil {
 		return nil, p.err()
 	}
@@ -56,18 +65,20 @@ func Parse(name string, data []byte) (*Inventory, error) {
 	return inv, nil
 }
 
-// fastYAML enables fastParse; tests turn it off to compare both paths.
-var fastYAML = true
-
 // readDoc reads the top level of the inventory: the defaults (a null value
 // when absent) and the instance entries. It returns nil items, with the
 // problem reported, when there is nothing to validate.
-func readDoc(p *problems, data []byte) (defaults rawValue, items []rawValue) {
-	if fastYAML {
+func readDoc(p *problems, data []byte, fast bool) (defaults rawValue, items []rawValue) {
+	if fast {
 		if d, it, ok := fastParse(data); ok {
 			return d, it
 		}
 	}
+	return readYAML(p, data)
+}
+
+// readYAML is readDoc through yaml.v3, the reference for fastParse.
+func readYAML(p *problems, data []byte) (defaults rawValue, items []rawValue) {
 	defaults = rawValue{kind: kindNull, desc: "nothing"}
 	var root yaml.Node
 	if err := yaml.Unmarshal(data, &root); err != nil {

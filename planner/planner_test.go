@@ -44,6 +44,8 @@ func TestBadInventories(t *testing.T) {
 		{"empty", []string{"the inventory has no instances"}},
 		{"empty-file", []string{"the inventory is empty"}},
 		{"not-yaml", []string{"not-yaml.yaml:4: not valid YAML"}},
+		{"control-char", []string{"control-char.yaml:9: control character U+0000 in column 39", "control-char.yaml:10: control character U+001B in column 22"}},
+		{"invalid-utf8", []string{"invalid-utf8.yaml:10: invalid UTF-8 (byte 0xe9 in column 22) (save the inventory as UTF-8)"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
