@@ -60,6 +60,10 @@ func readEntry(p *problems, v *rawValue, isDefaults bool) entry {
 	}
 	for i := range v.pairs {
 		kv := &v.pairs[i]
+		if first, dup := earlier(v.pairs, i); dup {
+			p.add(kv.line, id, "keep one", "field %q is given twice in %s (first at line %d)", kv.key, what, first)
+			continue
+		}
 		f := fieldIndex(kv.key)
 		if f < 0 || (isDefaults && f == fID) {
 			hint := "known fields: " + strings.Join(fields[:], ", ")
@@ -70,10 +74,6 @@ func readEntry(p *problems, v *rawValue, isDefaults bool) entry {
 				hint = "ids are per instance; move it into an entry under `instances:`"
 			}
 			p.add(kv.line, id, hint, "unknown field %q in %s", kv.key, what)
-			continue
-		}
-		if e.lines[f] > 0 {
-			p.add(kv.line, id, "keep one", "field %q is given twice", kv.key)
 			continue
 		}
 		e.lines[f] = kv.line
@@ -98,7 +98,11 @@ func readTags(p *problems, v *rawValue, id string) map[string]string {
 		}
 		return tags
 	}
-	for _, kv := range v.pairs {
+	for i, kv := range v.pairs {
+		if first, dup := earlier(v.pairs, i); dup {
+			p.add(kv.line, id, "keep one", "tag %q is given twice (first at line %d)", kv.key, first)
+			continue
+		}
 		if kv.v.kind != kindScalar {
 			p.add(kv.v.line, id, "tag values are plain strings", "tag %q must be a plain value, found %s", kv.key, kv.v.describe())
 			continue
@@ -106,6 +110,17 @@ func readTags(p *problems, v *rawValue, id string) map[string]string {
 		tags[kv.key] = kv.v.val
 	}
 	return tags
+}
+
+// earlier returns the line of the first pair before pairs[i] with the
+// same key. Mappings here are small, so a scan beats a map.
+func earlier(pairs []rawPair, i int) (int, bool) {
+	for _, kv := range pairs[:i] {
+		if kv.key == pairs[i].key {
+			return kv.line, true
+		}
+	}
+	return 0, false
 }
 
 // applyDefaults fills fields the entry does not give from the defaults.

@@ -1,9 +1,11 @@
 package planner
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
@@ -80,8 +82,22 @@ func readDoc(p *problems, data []byte, fast bool) (defaults rawValue, items []ra
 // readYAML is readDoc through yaml.v3, the reference for fastParse.
 func readYAML(p *problems, data []byte) (defaults rawValue, items []rawValue) {
 	defaults = rawValue{kind: kindNull, desc: "nothing"}
-	var root yaml.Node
-	if err := yaml.Unmarshal(data, &root); err != nil {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var root, next yaml.Node
+	err := dec.Decode(&root)
+	if err == nil {
+		if err = dec.Decode(&next); err == nil {
+			p.add(next.Line, "", "an inventory is one document; remove the `---` line and merge what follows into the first document, or plan each document as its own file", "a second YAML document starts here")
+			return defaults, nil
+		} else if err == io.EOF {
+			err = nil
+		}
+	}
+	if err == io.EOF {
+		p.add(0, "", "list instances under `instances:`", "the inventory is empty")
+		return defaults, nil
+	}
+	if err != nil {
 		line, msg := yamlError(err)
 		p.add(line, "", "the inventory must be a YAML document; fix the syntax at or just before that line", "not valid YAML: %s", msg)
 		return defaults, nil
@@ -96,8 +112,14 @@ func readYAML(p *problems, data []byte) (defaults rawValue, items []rawValue) {
 		return defaults, nil
 	}
 	var list *yaml.Node
+	seen := make(map[string]int, 2)
 	for i := 0; i+1 < len(doc.Content); i += 2 {
 		k, v := doc.Content[i], doc.Content[i+1]
+		if first, dup := seen[k.Value]; dup {
+			p.add(k.Line, "", "merge them into one", "top-level field %q is given twice (first at line %d)", k.Value, first)
+			continue
+		}
+		seen[k.Value] = k.Line
 		switch k.Value {
 		case "defaults":
 			defaults = fromNode(v, 2)
