@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -21,15 +20,6 @@ type Inventory struct {
 	Digest    string           // "sha256:<hex>" of the file bytes
 	Instances []plans.Instance // defaults applied, sorted by id
 	Lines     map[string]int   // instance id → line of its entry
-}
-
-// Load reads and validates the inventory at path.
-func Load(path string) (*Inventory, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("read inventory: %w", err)
-	}
-	return Parse(path, data)
 }
 
 // Parse validates inventory bytes; name is used in error messages. Every
