@@ -27,7 +27,8 @@ var fields = [nFields]string{"id", "region", "engine", "engineVersion", "targetV
 type entry struct {
 	line  int
 	vals  [nFields]string
-	lines [nFields]int // 0: not given
+	lines [nFields]int  // 0: not given
+	bad   [nFields]bool // given, but not as a plain value (already reported)
 	tags  map[string]string
 }
 
@@ -82,6 +83,7 @@ func readEntry(p *problems, v *rawValue, isDefaults bool) entry {
 			continue
 		}
 		if kv.v.kind != kindScalar {
+			e.bad[f] = true
 			p.add(kv.v.line, id, "write a single value, quoted if it looks like a number (\"5.6\")", "field %q must be a plain value, found %s", kv.key, kv.v.describe())
 			continue
 		}

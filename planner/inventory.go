@@ -43,6 +43,9 @@ func parse(name string, data []byte, fast bool) (*Inventory, error) {
 		return nil, p.err()
 	}
 	def := readEntry(p, &defaults, true)
+	if def.lines[fRegion] > 0 && !def.bad[fRegion] {
+		checkRegion(p, def.lines[fRegion], "", def.vals[fRegion])
+	}
 	entries := make([]entry, 0, len(items))
 	for i := range items {
 		e := readEntry(p, &items[i], false)
