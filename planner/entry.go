@@ -27,7 +27,8 @@ var fields = [nFields]string{"id", "region", "engine", "engineVersion", "targetV
 type entry struct {
 	line  int
 	vals  [nFields]string
-	lines [nFields]int // 0: not given
+	lines [nFields]int  // 0: not given
+	bad   [nFields]bool // given, but not as a plain value (already reported)
 	tags  map[string]string
 }
 
@@ -60,6 +61,10 @@ func readEntry(p *problems, v *rawValue, isDefaults bool) entry {
 	}
 	for i := range v.pairs {
 		kv := &v.pairs[i]
+		if first, dup := earlier(v.pairs, i); dup {
+			p.add(kv.line, id, "keep one", "field %q is given twice in %s (first at line %d)", kv.key, what, first)
+			continue
+		}
 		f := fieldIndex(kv.key)
 		if f < 0 || (isDefaults && f == fID) {
 			hint := "known fields: " + strings.Join(fields[:], ", ")
@@ -72,16 +77,13 @@ func readEntry(p *problems, v *rawValue, isDefaults bool) entry {
 			p.add(kv.line, id, hint, "unknown field %q in %s", kv.key, what)
 			continue
 		}
-		if e.lines[f] > 0 {
-			p.add(kv.line, id, "keep one", "field %q is given twice", kv.key)
-			continue
-		}
 		e.lines[f] = kv.line
 		if f == fTags {
 			e.tags = readTags(p, &kv.v, id)
 			continue
 		}
 		if kv.v.kind != kindScalar {
+			e.bad[f] = true
 			p.add(kv.v.line, id, "write a single value, quoted if it looks like a number (\"5.6\")", "field %q must be a plain value, found %s", kv.key, kv.v.describe())
 			continue
 		}
@@ -98,7 +100,11 @@ func readTags(p *problems, v *rawValue, id string) map[string]string {
 		}
 		return tags
 	}
-	for _, kv := range v.pairs {
+	for i, kv := range v.pairs {
+		if first, dup := earlier(v.pairs, i); dup {
+			p.add(kv.line, id, "keep one", "tag %q is given twice (first at line %d)", kv.key, first)
+			continue
+		}
 		if kv.v.kind != kindScalar {
 			p.add(kv.v.line, id, "tag values are plain strings", "tag %q must be a plain value, found %s", kv.key, kv.v.describe())
 			continue
@@ -106,6 +112,17 @@ func readTags(p *problems, v *rawValue, id string) map[string]string {
 		tags[kv.key] = kv.v.val
 	}
 	return tags
+}
+
+// earlier returns the line of the first pair before pairs[i] with the
+// same key. Mappings here are small, so a scan beats a map.
+func earlier(pairs []rawPair, i int) (int, bool) {
+	for _, kv := range pairs[:i] {
+		if kv.key == pairs[i].key {
+			return kv.line, true
+		}
+	}
+	return 0, false
 }
 
 // applyDefaults fills fields the entry does not give from the defaults.

@@ -4,18 +4,21 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"sort"
 	"testing"
 
 	"github.com/rdsup/rdsup/planner/fleetgen"
 )
 
-// TestFastPathAgrees parses every inventory under testdata and synthetic
-// fleets with and without the fast path: results and errors must be equal.
-func TestFastPathAgrees(t *testing.T) {
-	files, _ := filepath.Glob("../testdata/*.yaml")
-	bad, _ := filepath.Glob("../testdata/bad/*.yaml")
+// agreeInputs are the documents both YAML paths are compared on: every
+// inventory under testdata, synthetic fleets and hand-written edge cases.
+// They also seed FuzzFastYAML, whose findings live in
+// testdata/fuzz/FuzzFastYAML.
+func agreeInputs(t testing.TB) map[string][]byte {
+	t.Helper()
 	inputs := map[string][]byte{
 		"fleetgen-300":  fleetgen.YAML(300, 9),
+		"fleetgen-6":    fleetgen.YAML(6, 2),
 		"comments":      []byte("# c\ndefaults:   # d\n  region: cn-hangzhou # r\n  engine: 'MySQL'\ninstances:\n- id: rm-a   # at column 0\n  role: primary\n  engineVersion: 5.5\n  targetVersion: \"5.6\"\n  status: Running\n  tags:\n    env: prod\n    team: \"x\"\n"),
 		"hash-in-value": []byte("instances:\n  - id: rm-a#x\n    role: primary\n"),
 		"odd":           []byte("instances:\n  - id: rm-a\n    role: primary\n    status: null\n    region: yes\n    tags: {a: 1, b: \"two\"}\n    engine: My SQL\n"),
@@ -27,6 +30,8 @@ func TestFastPathAgrees(t *testing.T) {
 		"late-defaults": []byte("instances:\n  - id: rm-a\ndefaults:\n  region: b\n"),
 		"tags-deeper":   []byte("instances:\n  - id: rm-a\n    tags:\n      env: prod\n      team: x\n    role: primary\n"),
 	}
+	files, _ := filepath.Glob("../testdata/*.yaml")
+	bad, _ := filepath.Glob("../testdata/bad/*.yaml")
 	for _, f := range append(files, bad...) {
 		b, err := os.ReadFile(f)
 		if err != nil {
@@ -34,20 +39,66 @@ func TestFastPathAgrees(t *testing.T) {
 		}
 		inputs[f] = b
 	}
+	return inputs
+}
+
+// checkFastAgrees fails t when the fast path and yaml.v3 disagree on data:
+// when fastParse takes a document checkText lets through to it, yaml.v3
+// must read the same raw values without a problem; and Parse must give
+// equal results and errors either way.
+func checkFastAgrees(t *testing.T, data []byte) {
+	t.Helper()
+	textOK, plain := checkText(&problems{}, data)
+	if d, items, ok := fastParse(data); ok && textOK && plain {
+		p := &problems{file: "x.yaml"}
+		yd, yitems := readYAML(p, data)
+		if err := p.err(); err != nil {
+			t.Fatalf("the fast path took a document yaml.v3 refuses:\n%v", err)
+		}
+		if !reflect.DeepEqual(canon(d), canon(yd)) || !reflect.DeepEqual(canonAll(items), canonAll(yitems)) {
+			t.Fatalf("raw values differ:\nfast: %+v %+v\nyaml: %+v %+v", d, items, yd, yitems)
+		}
+	}
+	fastInv, fastErr := parse("x.yaml", data, true)
+	slowInv, slowErr := parse("x.yaml", data, false)
+	if (fastErr == nil) != (slowErr == nil) || (fastErr != nil && fastErr.Error() != slowErr.Error()) {
+		t.Fatalf("errors differ:\nfast: %v\nslow: %v", fastErr, slowErr)
+	}
+	if !reflect.DeepEqual(fastInv, slowInv) {
+		t.Fatalf("inventories differ:\nfast: %+v\nslow: %+v", fastInv, slowInv)
+	}
+}
+
+// canon erases what validation cannot observe: an empty mapping reads as
+// nothing, and a mapping's line is that of its first key.
+func canon(v rawValue) rawValue {
+	if v.kind == kindMapping && len(v.pairs) == 0 || v.kind == kindNull {
+		return rawValue{kind: kindNull}
+	}
+	if v.kind == kindMapping {
+		v.line = v.pairs[0].line
+		v.pairs = append([]rawPair(nil), v.pairs...)
+		for i := range v.pairs {
+			v.pairs[i].v = canon(v.pairs[i].v)
+		}
+	}
+	return v
+}
+
+func canonAll(vs []rawValue) []rawValue {
+	out := make([]rawValue, len(vs))
+	for i, v := range vs {
+		out[i] = canon(v)
+	}
+	return out
+}
+
+// TestFastPathAgrees parses every input with and without the fast path:
+// results and errors must be equal.
+func TestFastPathAgrees(t *testing.T) {
+	inputs := agreeInputs(t)
 	for name, data := range inputs {
-		t.Run(filepath.Base(name), func(t *testing.T) {
-			fastYAML = true
-			fastInv, fastErr := Parse("x.yaml", data)
-			fastYAML = false
-			slowInv, slowErr := Parse("x.yaml", data)
-			fastYAML = true
-			if (fastErr == nil) != (slowErr == nil) || (fastErr != nil && fastErr.Error() != slowErr.Error()) {
-				t.Fatalf("errors differ:\nfast: %v\nslow: %v", fastErr, slowErr)
-			}
-			if !reflect.DeepEqual(fastInv, slowInv) {
-				t.Fatalf("inventories differ:\nfast: %+v\nslow: %+v", fastInv, slowInv)
-			}
-		})
+		t.Run(filepath.Base(name), func(t *testing.T) { checkFastAgrees(t, data) })
 	}
 	if _, _, ok := fastParse(fleetgen.YAML(50, 1)); !ok {
 		t.Error("the fast path refused a generated fleet")
@@ -55,4 +106,26 @@ func TestFastPathAgrees(t *testing.T) {
 	if _, _, ok := fastParse(inputs["../testdata/fleet.yaml"]); !ok {
 		t.Error("the fast path refused the example fleet")
 	}
+}
+
+// FuzzFastYAML is the differential fuzz target of the fast path against
+// yaml.v3 (the reference):
+//
+//	go test -run '^$' -fuzz FuzzFastYAML -fuzztime 5m -parallel 1 ./planner/
+//
+// Each input it finds is kept in testdata/fuzz/FuzzFastYAML and so runs
+// with every `go test`.
+func FuzzFastYAML(f *testing.F) {
+	inputs := agreeInputs(f)
+	names := make([]string, 0, len(inputs))
+	for name := range inputs {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		if len(inputs[name]) <= 4<<10 { // small seeds mutate faster
+			f.Add(inputs[name])
+		}
+	}
+	f.Fuzz(checkFastAgrees)
 }

@@ -1,10 +1,11 @@
 package planner
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
-	"os"
+	"io"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -21,27 +22,30 @@ type Inventory struct {
 	Lines     map[string]int   // instance id → line of its entry
 }
 
-// Load reads and validates the inventory at path.
-func Load(path string) (*Inventory, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("read inventory: %w", err)
-	}
-	return Parse(path, data)
-}
-
 // Parse validates inventory bytes; name is used in error messages. Every
 // problem is reported at once, sorted by instance id.
 func Parse(name string, data []byte) (*Inventory, error) {
+	return parse(name, data, true)
+}
+
+// parse is Parse with the fast YAML path on or off; tests compare both.
+func parse(name string, data []byte, fast bool) (*Inventory, error) {
 	sum := sha256.Sum256(data)
 	inv := &Inventory{Path: name, Digest: "sha256:" + hex.EncodeToString(sum[:]), Lines: map[string]int{}}
 	p := &problems{file: name}
 
-	defaults, items := readDoc(p, data)
+	ok, plain := checkText(p, data)
+	if !ok {
+		return nil, p.err()
+	}
+	defaults, items := readDoc(p, data, fast && plain)
 	if items == nil {
 		return nil, p.err()
 	}
 	def := readEntry(p, &defaults, true)
+	if def.lines[fRegion] > 0 && !def.bad[fRegion] {
+		checkRegion(p, def.lines[fRegion], "", def.vals[fRegion])
+	}
 	entries := make([]entry, 0, len(items))
 	for i := range items {
 		e := readEntry(p, &items[i], false)
@@ -56,21 +60,37 @@ func Parse(name string, data []byte) (*Inventory, error) {
 	return inv, nil
 }
 
-// fastYAML enables fastParse; tests turn it off to compare both paths.
-var fastYAML = true
-
 // readDoc reads the top level of the inventory: the defaults (a null value
 // when absent) and the instance entries. It returns nil items, with the
 // problem reported, when there is nothing to validate.
-func readDoc(p *problems, data []byte) (defaults rawValue, items []rawValue) {
-	if fastYAML {
+func readDoc(p *problems, data []byte, fast bool) (defaults rawValue, items []rawValue) {
+	if fast {
 		if d, it, ok := fastParse(data); ok {
 			return d, it
 		}
 	}
+	return readYAML(p, data)
+}
+
+// readYAML is readDoc through yaml.v3, the reference for fastParse.
+func readYAML(p *problems, data []byte) (defaults rawValue, items []rawValue) {
 	defaults = rawValue{kind: kindNull, desc: "nothing"}
-	var root yaml.Node
-	if err := yaml.Unmarshal(data, &root); err != nil {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var root, next yaml.Node
+	err := dec.Decode(&root)
+	if err == nil {
+		if err = dec.Decode(&next); err == nil {
+			p.add(next.Line, "", "an inventory is one document; remove the `---` line and merge what follows into the first document, or plan each document as its own file", "a second YAML document starts here")
+			return defaults, nil
+		} else if err == io.EOF {
+			err = nil
+		}
+	}
+	if err == io.EOF {
+		p.add(0, "", "list instances under `instances:`", "the inventory is empty")
+		return defaults, nil
+	}
+	if err != nil {
 		line, msg := yamlError(err)
 		p.add(line, "", "the inventory must be a YAML document; fix the syntax at or just before that line", "not valid YAML: %s", msg)
 		return defaults, nil
@@ -85,8 +105,14 @@ func readDoc(p *problems, data []byte) (defaults rawValue, items []rawValue) {
 		return defaults, nil
 	}
 	var list *yaml.Node
+	seen := make(map[string]int, 2)
 	for i := 0; i+1 < len(doc.Content); i += 2 {
 		k, v := doc.Content[i], doc.Content[i+1]
+		if first, dup := seen[k.Value]; dup {
+			p.add(k.Line, "", "merge them into one", "top-level field %q is given twice (first at line %d)", k.Value, first)
+			continue
+		}
+		seen[k.Value] = k.Line
 		switch k.Value {
 		case "defaults":
 			defaults = fromNode(v, 2)

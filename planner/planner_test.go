@@ -44,6 +44,13 @@ func TestBadInventories(t *testing.T) {
 		{"empty", []string{"the inventory has no instances"}},
 		{"empty-file", []string{"the inventory is empty"}},
 		{"not-yaml", []string{"not-yaml.yaml:4: not valid YAML"}},
+		{"duplicate-instances", []string{"duplicate-instances.yaml:10: top-level field \"instances\" is given twice (first at line 6)"}},
+		{"duplicate-tag", []string{":10: instance rm-a: tag \"env\" is given twice (first at line 10)", ":17: instance rm-b: tag \"env\" is given twice (first at line 16)"}},
+		{"duplicate-field", []string{"duplicate-field.yaml:6: field \"targetVersion\" is given twice in defaults (first at line 4)", ":11: instance rm-a: field \"role\" is given twice in an instance (first at line 9)"}},
+		{"two-documents", []string{"two-documents.yaml:10: a second YAML document starts here"}},
+		{"unknown-region", []string{"unknown-region.yaml:2: unknown region \"cn-hangzou\" (did you mean cn-hangzhou?)", ":12: instance rm-b: unknown region \"mars-north-1\" (a region id such as cn-hangzhou", ":16: instance rm-c: unknown region \"CN-Shanghai\" (did you mean cn-shanghai?)"}},
+		{"control-char", []string{"control-char.yaml:9: control character U+0000 in column 39", "control-char.yaml:10: control character U+001B in column 22"}},
+		{"invalid-utf8", []string{"invalid-utf8.yaml:10: invalid UTF-8 (byte 0xe9 in column 22) (save the inventory as UTF-8)"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {

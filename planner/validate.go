@@ -73,6 +73,9 @@ func checkFields(p *problems, e *entry, inst *plans.Instance) {
 			p.add(e.line, inst.ID, "set it on the instance or under `defaults:`", "missing field %q", fields[f])
 		}
 	}
+	if e.lines[fRegion] > 0 && !e.bad[fRegion] { // a region from defaults is checked once, there
+		checkRegion(p, e.lines[fRegion], inst.ID, inst.Region)
+	}
 	switch inst.Role {
 	case "":
 		if e.lines[fRole] > 0 {
