@@ -23,6 +23,7 @@ import (
 type shape struct {
 	kind     shapeKind
 	fields   map[string]*field // kindStruct: the keys, exactly
+	required int               // kindStruct: fields that are not omitempty
 	elem     *shape            // kindArray: each element; kindMap: each value
 	nullable bool              // null is accepted (only inside free-form metadata)
 }
@@ -64,6 +65,9 @@ func shapeOf(t reflect.Type) *shape {
 				panic("plans: field " + t.Field(i).Name + " has no json name")
 			}
 			s.fields[name] = &field{index: len(s.fields), optional: opts == "omitempty", shape: shapeOf(t.Field(i).Type)}
+			if opts != "omitempty" {
+				s.required++
+			}
 		}
 		return s
 	default:
@@ -197,19 +201,23 @@ func (s *scanner) literal(lit string) error {
 // decoded value when it holds escapes.
 func (s *scanner) str() ([]byte, error) {
 	start := s.pos
+	end := bytes.IndexByte(s.data[start+1:], '"')
+	if end < 0 {
+		return nil, s.errAt(start, "unterminated string")
+	}
+	raw := s.data[start+1 : start+1+end]
+	if bytes.IndexByte(raw, '\\') < 0 {
+		s.pos = start + end + 2
+		return raw, nil
+	}
 	s.pos++ // opening quote
-	escaped := false
 	for s.pos < len(s.data) {
 		switch s.data[s.pos] {
 		case '\\':
-			escaped = true
 			s.pos += 2
 			continue
 		case '"':
 			s.pos++
-			if !escaped {
-				return s.data[start+1 : s.pos-1], nil
-			}
 			var v string
 			if err := json.Unmarshal(s.data[start:s.pos], &v); err != nil {
 				return nil, s.errAt(start, "invalid string")
@@ -269,6 +277,7 @@ func (s *scanner) structObject(sh *shape) error {
 	if len(sh.fields) > len(buf) {
 		seen = make([]int, len(sh.fields))
 	}
+	found := 0 // required fields seen
 	err := s.members(func(key []byte, keyAt int) error {
 		f, ok := sh.fields[string(key)]
 		if !ok {
@@ -283,9 +292,12 @@ func (s *scanner) structObject(sh *shape) error {
 			return s.errAt(keyAt, "duplicate key %q (first on line %d)", key, s.line(first-1))
 		}
 		seen[f.index] = keyAt + 1
+		if !f.optional {
+			found++
+		}
 		return s.member(key, f.shape)
 	})
-	if err != nil {
+	if err != nil || found == sh.required {
 		return err
 	}
 	var missing []string

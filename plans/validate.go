@@ -60,17 +60,15 @@ func Validate(p *Plan) error {
 		if s.EffectiveTime != EffectiveImmediate && s.EffectiveTime != EffectiveMaintenance {
 			add("step %s has effectiveTime %q; want %s or %s", s.ID, s.EffectiveTime, EffectiveImmediate, EffectiveMaintenance)
 		}
-		seen := make(map[string]bool, len(s.DependsOn))
-		for _, d := range s.DependsOn {
+		for k, d := range s.DependsOn {
 			switch _, ok := steps[d]; {
 			case d == s.ID:
 				add("step %s depends on itself", s.ID)
 			case !ok:
 				add("step %s depends on %s, which is not a step of the plan", s.ID, d)
-			case seen[d]:
+			case slices.Contains(s.DependsOn[:k], d): // lists are short
 				add("step %s lists dependency %s twice", s.ID, d)
 			}
-			seen[d] = true
 		}
 		if len(s.Policy.Deny) > 0 {
 			denied++
@@ -117,7 +115,10 @@ func cycles(p *Plan, index map[string]int) [][]string {
 	// left is on a cycle or depends on one.
 	n := len(p.Steps)
 	pending := make([]int, n) // unpeeled dependencies
-	dependents := make([][]int, n)
+	// dependents of step j: dependents[start[j]:start[j+1]] (one array for all)
+	type edge struct{ from, to int }
+	var edges []edge
+	start := make([]int, n+1)
 	for i, s := range p.Steps {
 		if index[s.ID] != i {
 			continue // a duplicate id, reported elsewhere
@@ -125,9 +126,19 @@ func cycles(p *Plan, index map[string]int) [][]string {
 		for _, d := range s.DependsOn {
 			if j, ok := index[d]; ok && j != i {
 				pending[i]++
-				dependents[j] = append(dependents[j], i)
+				start[j+1]++
+				edges = append(edges, edge{j, i})
 			}
 		}
+	}
+	for j := range n {
+		start[j+1] += start[j]
+	}
+	dependents := make([]int, len(edges))
+	fill := slices.Clone(start[:n])
+	for _, e := range edges {
+		dependents[fill[e.from]] = e.to
+		fill[e.from]++
 	}
 	queue := make([]int, 0, n)
 	for i := range n {
@@ -138,7 +149,7 @@ func cycles(p *Plan, index map[string]int) [][]string {
 	for len(queue) > 0 {
 		i := queue[len(queue)-1]
 		queue = queue[:len(queue)-1]
-		for _, j := range dependents[i] {
+		for _, j := range dependents[start[i]:start[i+1]] {
 			if pending[j]--; pending[j] == 0 {
 				queue = append(queue, j)
 			}
