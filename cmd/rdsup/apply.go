@@ -152,6 +152,9 @@ func runApply(ctx context.Context, stdout, stderr io.Writer, o *applyOptions) er
 		return err
 	}
 	defer cleanup()
+	if err := o.trust.precheckPlanID(planPath); err != nil {
+		return err
+	}
 
 	sess, err := executor.Open(planPath, stateDir)
 	if err != nil {

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"log/slog"
+	"os"
 	"strings"
 
 	"github.com/rdsup/rdsup/plans"
@@ -41,6 +43,40 @@ func (o *trustOptions) checkPlanID(planFile string, p *plans.Plan) error {
 	}
 	if !strings.HasPrefix(p.ID, want) {
 		return fmt.Errorf("refusing %s: its plan id is %s, but --plan-id is %s; only the plan approved in review may run: give that plan file, or approve this plan", planFile, p.ID, want)
+	}
+	return nil
+}
+
+// precheckPlanID refuses a plan file whose top-level id, read without
+// loading the whole plan, does not match --plan-id: apply refuses it before
+// taking its lock or creating its journal. It is only a shortcut:
+// checkPlanID on the plan apply loaded is what decides.
+func (o *trustOptions) precheckPlanID(planFile string) error {
+	if o.planID == "" || planFile == "" {
+		return nil
+	}
+	f, err := os.Open(planFile)
+	if err != nil {
+		return nil // the real load reports it
+	}
+	defer f.Close()
+	dec := json.NewDecoder(f)
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
+		return nil
+	}
+	for dec.More() {
+		key, err := dec.Token()
+		if err != nil {
+			return nil
+		}
+		var v json.RawMessage
+		if err := dec.Decode(&v); err != nil {
+			return nil
+		}
+		var id string
+		if key == "id" && json.Unmarshal(v, &id) == nil {
+			return o.checkPlanID(planFile, &plans.Plan{ID: id})
+		}
 	}
 	return nil
 }

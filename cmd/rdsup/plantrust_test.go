@@ -135,6 +135,8 @@ func TestPlanIDFlag(t *testing.T) {
 			stderr: []string{"its plan id is " + p.ID + ", but --plan-id is " + other}},
 		{name: "apply: another id", args: []string{"apply", plan, "--simulate", "--yes", "--plan-id", other[:12]}, code: exitError,
 			stderr: []string{"its plan id is " + p.ID + ", but --plan-id is " + other[:12], "approved in review"}},
+		{name: "apply: another id, refused before the lock and journal", args: []string{"apply", plan, "--endpoint", "http://127.0.0.1:1", "--yes", "--plan-id", other}, code: exitError,
+			stderr: []string{"its plan id is " + p.ID}},
 		{name: "apply: too short a prefix", args: []string{"apply", plan, "--simulate", "--yes", "--plan-id", p.ID[:11]}, code: exitError,
 			stderr: []string{"at least its first 12"}},
 		{name: "apply: not hex", args: []string{"apply", plan, "--simulate", "--yes", "--plan-id", strings.ToUpper(p.ID)}, code: exitError,
@@ -149,6 +151,11 @@ func TestPlanIDFlag(t *testing.T) {
 				t.Errorf("a refused apply ran steps:\n%s", stdout)
 			}
 		})
+	}
+	for _, f := range []string{plan + ".journal", plan + ".lock"} {
+		if _, err := os.Stat(f); err == nil {
+			t.Errorf("a refused apply left %s", f)
+		}
 	}
 }
 
