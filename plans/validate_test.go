@@ -25,9 +25,9 @@ func dependOn(p *plans.Plan, step string, deps ...string) {
 	slices.Sort(s.DependsOn)
 }
 
-// BadPlans are sealed plans whose structure no planner writes, each made by
+// badPlans are sealed plans whose structure no planner writes, each made by
 // editing plantest.Sample and sealing it again, with what the refusal must
-// say. The CLI tests reuse one of them.
+// say.
 var badPlans = []struct {
 	name string
 	edit func(p *plans.Plan)
