@@ -111,6 +111,7 @@ func (e *encoder) plan(p *Plan) error {
 	e.str(false, "inventoryDigest", p.Inputs.InventoryDigest)
 	e.str(false, "policyDigest", p.Inputs.PolicyDigest)
 	e.str(false, "policyAt", p.Inputs.PolicyAt)
+	e.policySet(&p.Inputs.PolicySet)
 	e.close('}', false)
 	err = e.array(false, "steps", len(p.Steps), func(i int) error {
 		defer e.maybeFlush()
@@ -139,6 +140,23 @@ func (e *encoder) plan(p *Plan) error {
 	e.close('}', false)
 	e.close('}', false)
 	return nil
+}
+
+func (e *encoder) policySet(ps *PolicySet) {
+	e.key(false, "policySet")
+	e.open('{')
+	e.key(true, "builtin")
+	e.b = strconv.AppendBool(e.b, ps.Builtin)
+	for j, list := range [][]PolicyFile{ps.Files, ps.Data} {
+		_ = e.array(false, [...]string{"files", "data"}[j], len(list), func(i int) error {
+			e.open('{')
+			e.str(true, "path", list[i].Path)
+			e.str(false, "digest", list[i].Digest)
+			e.close('}', false)
+			return nil
+		})
+	}
+	e.close('}', false)
 }
 
 func (e *encoder) step(s *Step) error {

@@ -48,11 +48,15 @@ func Seal(p *Plan) error {
 	return nil
 }
 
-// Verify checks the format version and that the content still matches the
-// id and client tokens.
+// Verify checks the format version, that the content still matches the id,
+// and that every client token is the one derived from the plan and step
+// ids (and so one the API accepts).
 func Verify(p *Plan) error {
-	if p.FormatVersion != FormatVersion {
-		return fmt.Errorf("%w: the plan has formatVersion %d, this rdsup reads %d; make the plan again with this rdsup (`rdsup plan`)", ErrFormatVersion, p.FormatVersion, FormatVersion)
+	switch v := p.FormatVersion; {
+	case v > 0 && v < FormatVersion:
+		return fmt.Errorf("%w: plan format %d was written by an older rdsup (formatVersion %d; this rdsup reads %d): run `rdsup plan` again", ErrFormatVersion, v, v, FormatVersion)
+	case v != FormatVersion:
+		return fmt.Errorf("%w: the plan has formatVersion %d, this rdsup reads %d; make the plan again with this rdsup (`rdsup plan`)", ErrFormatVersion, v, FormatVersion)
 	}
 	normalize(p)
 	id, err := digest(p)
@@ -63,8 +67,8 @@ func Verify(p *Plan) error {
 		return fmt.Errorf("%w: its content digest is %s but its id says %s; do not edit plan files, make a new plan with `rdsup plan`", ErrModified, short(id), short(p.ID))
 	}
 	for _, s := range p.Steps {
-		if want := ClientToken(id, s.ID); s.ClientToken != want {
-			return fmt.Errorf("%w: step %s has clientToken %q, expected %q; make a new plan with `rdsup plan`", ErrModified, s.ID, s.ClientToken, want)
+		if err := checkToken(id, s); err != nil {
+			return fmt.Errorf("%w: %v; make a new plan with `rdsup plan`", ErrModified, err)
 		}
 	}
 	return nil
@@ -97,6 +101,12 @@ func normalize(p *Plan) {
 	}
 	if p.Instances == nil {
 		p.Instances = []Instance{}
+	}
+	if p.Inputs.PolicySet.Files == nil {
+		p.Inputs.PolicySet.Files = []PolicyFile{}
+	}
+	if p.Inputs.PolicySet.Data == nil {
+		p.Inputs.PolicySet.Data = []PolicyFile{}
 	}
 	if p.Summary.Unchanged == nil {
 		p.Summary.Unchanged = []string{}
@@ -131,7 +141,9 @@ func Encode(p *Plan) ([]byte, error) {
 	return append(e.b, '\n'), nil
 }
 
-// Decode parses and verifies a plan. name is used in error messages.
+// Decode parses and verifies a plan: strict JSON in the plan's shape
+// (checkStrict), the format version, the content digest, and the
+// structure (Validate). name is used in error messages.
 func Decode(name string, data []byte) (*Plan, error) {
 	var p Plan
 	dec := json.NewDecoder(bytes.NewReader(data))
@@ -148,12 +160,22 @@ func Decode(name string, data []byte) (*Plan, error) {
 		case *head.FormatVersion != FormatVersion:
 			p = Plan{FormatVersion: *head.FormatVersion} // Verify names both versions
 		default:
-			return nil, fmt.Errorf("read plan %s: %w; %v", name, ErrModified, err)
+			if serr := checkStrict(data); serr != nil {
+				err = serr
+			}
+			return nil, fmt.Errorf("read plan %s: %w: %v; give the file `rdsup plan -o` wrote", name, ErrModified, err)
 		}
 	} else if p.FormatVersion == 0 && !bytes.Contains(data, []byte(`"formatVersion"`)) {
 		return nil, fmt.Errorf("read plan %s: no formatVersion; give the file `rdsup plan -o` wrote", name)
+	} else if p.FormatVersion == FormatVersion {
+		if err := checkStrict(data); err != nil {
+			return nil, fmt.Errorf("read plan %s: %w: %v; give the file `rdsup plan -o` wrote", name, ErrModified, err)
+		}
 	}
 	if err := Verify(&p); err != nil {
+		return nil, fmt.Errorf("read plan %s: %w", name, err)
+	}
+	if err := Validate(&p); err != nil {
 		return nil, fmt.Errorf("read plan %s: %w", name, err)
 	}
 	return &p, nil

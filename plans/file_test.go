@@ -138,18 +138,36 @@ func TestEditedPlanRefused(t *testing.T) {
 }
 
 func TestFormatVersionRefused(t *testing.T) {
-	for _, v := range []int{0, 2, 99} {
+	for _, v := range []int{0, plans.FormatVersion - 1, plans.FormatVersion + 1, 99} {
 		path := writePlan(t, plantest.Sample())
 		editJSON(t, path, func(m map[string]any) { m["formatVersion"] = v })
 		_, err := plans.Load(path)
 		if !errors.Is(err, plans.ErrFormatVersion) {
 			t.Fatalf("formatVersion %d: error = %v, want ErrFormatVersion", v, err)
 		}
-		for _, want := range []string{"formatVersion " + strconv.Itoa(v), "reads " + strconv.Itoa(plans.FormatVersion), path} {
+		wants := []string{"formatVersion " + strconv.Itoa(v), "reads " + strconv.Itoa(plans.FormatVersion), path}
+		if v == plans.FormatVersion-1 {
+			wants = append(wants, "plan format "+strconv.Itoa(v)+" was written by an older rdsup", "run `rdsup plan` again")
+		}
+		for _, want := range wants {
 			if !strings.Contains(err.Error(), want) {
 				t.Errorf("formatVersion %d: error %q lacks %q", v, err, want)
 			}
 		}
+	}
+}
+
+// TestFormat1PlanRefused: a plan as rdsup wrote it before the policy set
+// was recorded is refused as older, not as edited.
+func TestFormat1PlanRefused(t *testing.T) {
+	path := writePlan(t, plantest.Sample())
+	editJSON(t, path, func(m map[string]any) {
+		m["formatVersion"] = 1
+		delete(m["inputs"].(map[string]any), "policySet")
+	})
+	_, err := plans.Load(path)
+	if !errors.Is(err, plans.ErrFormatVersion) || !strings.Contains(err.Error(), "plan format 1 was written by an older rdsup") {
+		t.Fatalf("error = %v, want the older-format refusal", err)
 	}
 }
 

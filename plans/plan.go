@@ -3,8 +3,9 @@ package plans
 import "time"
 
 // FormatVersion is the version of the plan file format this build writes
-// and reads. A plan with any other version is refused.
-const FormatVersion = 1
+// and reads. A plan with any other version is refused. Version 2 added
+// inputs.policySet.
+const FormatVersion = 2
 
 // Roles of an instance in its cluster. Field values are the inventory's.
 const (
@@ -41,6 +42,27 @@ type Inputs struct {
 	// PolicyAt is the time policies were evaluated against (the input's
 	// plan.at), RFC 3339 UTC; "" when no policy ran.
 	PolicyAt string `json:"policyAt"`
+	// PolicySet lists the policy and data files the plan was judged with,
+	// so that check and apply can name what differs from theirs.
+	PolicySet PolicySet `json:"policySet"`
+}
+
+// PolicySet describes the policies a plan was judged with, file by file.
+type PolicySet struct {
+	Builtin bool `json:"builtin"` // the built-in policies were on
+	// Files are the policy modules, sorted by path then digest: built-in
+	// ones as "builtin/<name>", those of -p directories by their path
+	// relative to the directory. Never null.
+	Files []PolicyFile `json:"files"`
+	// Data are the data files in merge order: "builtin/data.yaml" (the
+	// defaults) first, then each --data file by its base name. Never null.
+	Data []PolicyFile `json:"data"`
+}
+
+// PolicyFile is one policy or data file of a PolicySet.
+type PolicyFile struct {
+	Path   string `json:"path"`
+	Digest string `json:"digest"` // "sha256:<hex>" of the file's bytes
 }
 
 // Step upgrades one instance.

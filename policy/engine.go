@@ -36,6 +36,7 @@ type Engine struct {
 	modules  []File
 	data     map[string]any
 	digest   string
+	set      plans.PolicySet // see Set
 	rules    []ruleRef
 	workers  int
 	compiler *ast.Compiler
@@ -69,7 +70,7 @@ type ruleRef struct {
 // New loads, parses and compiles the policies and prepares the query once.
 // Compile errors name the file and line.
 func New(ctx context.Context, opts Options) (*Engine, error) {
-	files, data, err := loadSet(opts, false)
+	files, data, dataFiles, err := loadSet(opts, false)
 	if err != nil {
 		return nil, err
 	}
@@ -77,7 +78,7 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Engine{modules: files, data: data, digest: dg, workers: opts.Workers}
+	e := &Engine{modules: files, data: data, digest: dg, set: describeSet(!opts.NoDefaults, files, dataFiles), workers: opts.Workers}
 	if e.workers <= 0 {
 		e.workers = runtime.GOMAXPROCS(0)
 	}

@@ -24,7 +24,7 @@ import (
 var ErrEval = errors.New("policy evaluation failed")
 
 // Evaluate judges every step of p at time at, in parallel, and fills each
-// step's Policy verdict, p.Inputs.PolicyDigest and PolicyAt, and the
+// step's Policy verdict, p.Inputs.PolicyDigest, PolicySet and PolicyAt, and the
 // summary (plans.Summarize). With no policies loaded every verdict is
 // empty and the digest and time stay "".
 func (e *Engine) Evaluate(ctx context.Context, p *plans.Plan, at time.Time) error {
@@ -60,6 +60,7 @@ func (e *Engine) Evaluate(ctx context.Context, p *plans.Plan, at time.Time) erro
 		p.Steps[i].Policy = verdicts[i]
 	}
 	p.Inputs.PolicyDigest = e.digest
+	p.Inputs.PolicySet = e.Set()
 	p.Inputs.PolicyAt = ""
 	if e.digest != "" {
 		p.Inputs.PolicyAt = FormatAt(at)

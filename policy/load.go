@@ -212,8 +212,8 @@ func digest(modules []File, data map[string]any) (string, error) {
 // loadSet gathers the policy files chosen by opts (the built-in ones unless
 // opts.NoDefaults, then those of opts.Dirs; test files only when tests is
 // true) and the policies' data: the built-in defaults merged with
-// opts.DataFiles.
-func loadSet(opts Options, tests bool) ([]File, map[string]any, error) {
+// opts.DataFiles, which it returns too (defaults first, for PolicySet).
+func loadSet(opts Options, tests bool) ([]File, map[string]any, []File, error) {
 	var files []File
 	if !opts.NoDefaults {
 		files = append(files, Builtin(tests)...)
@@ -221,13 +221,13 @@ func loadSet(opts Options, tests bool) ([]File, map[string]any, error) {
 	for _, d := range opts.Dirs {
 		fs, err := loadDir(d, tests)
 		if err != nil {
-			return nil, nil, err
+			return nil, nil, nil, err
 		}
 		files = append(files, fs...)
 	}
-	data, _, err := loadData(false, opts.DataFiles)
+	data, dataFiles, err := loadData(false, opts.DataFiles)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
-	return files, data, nil
+	return files, data, dataFiles, nil
 }

@@ -30,7 +30,7 @@ type TestResult struct {
 // file, then line. An error means the tests could not run (a file that does
 // not parse or compile, a missing directory); failing tests are results.
 func RunTests(ctx context.Context, opts Options) ([]TestResult, error) {
-	files, data, err := loadSet(opts, true)
+	files, data, _, err := loadSet(opts, true)
 	if err != nil {
 		return nil, err
 	}

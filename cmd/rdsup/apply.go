@@ -45,6 +45,7 @@ type applyOptions struct {
 	yes       bool
 	exec      executor.Options
 	policy    policyOptions
+	trust     trustOptions
 
 	stdin          io.Reader
 	stdinTerminal  func() bool
@@ -91,6 +92,12 @@ with its task as scheduled (rdsup status shows when the window opens); its
 primary is not started. Apply exits 3 once nothing else can progress; the next
 apply polls the scheduled upgrades (never re-sending them) and goes on.
 
+Apply re-checks steps with the policy set the plan was judged with: given
+another (-p, --data, --no-default-policies), it names what differs and
+refuses, unless --allow-policy-change. --plan-id ID refuses any plan whose id
+is not ID (the full id or its first 12 or more hex digits), so a scheduled
+job runs only the plan approved in review.
+
 Exit codes: 0 every step done, 1 a step failed (or an error), 2 the plan has
 denied steps, 3 work left pending (window closed with --no-wait, interrupted).`,
 		Example: `  rdsup apply --simulate -i fleet.yaml --yes
@@ -127,6 +134,7 @@ denied steps, 3 work left pending (window closed with --no-wait, interrupted).`,
 	f.BoolVar(&o.exec.NoWait, "no-wait", false, "never wait for a maintenance window: leave steps outside it pending, and MaintainTime upgrades the cloud accepted but starts only when the window opens scheduled (exit 3; the next apply polls them)")
 	_ = cmd.MarkFlagFilename("inventory", "yaml", "yml")
 	o.policy.addFlags(f)
+	o.trust.addFlags(f)
 	return cmd
 }
 
@@ -144,6 +152,9 @@ func runApply(ctx context.Context, stdout, stderr io.Writer, o *applyOptions) er
 		return err
 	}
 	defer cleanup()
+	if err := o.trust.precheckPlanID(planPath); err != nil {
+		return err
+	}
 
 	sess, err := executor.Open(planPath, stateDir)
 	if err != nil {
@@ -153,12 +164,15 @@ func runApply(ctx context.Context, stdout, stderr io.Writer, o *applyOptions) er
 		return err
 	}
 	defer sess.Close()
+	if err := o.trust.checkPlanID(planPath, sess.Plan); err != nil {
+		return err
+	}
 	eng, err := o.policy.engine(ctx)
 	if err != nil {
 		return err
 	}
-	if d := sess.Plan.Inputs.PolicyDigest; d != "" && d != eng.Digest() {
-		log.Warn("the policies apply re-checks steps with differ from those the plan was made with; pass the same -p/--data flags as to rdsup plan", "plan", d, "apply", eng.Digest())
+	if err := o.trust.checkPolicySet(planPath, sess.Plan, eng, log); err != nil {
+		return err
 	}
 	o.exec.Window = policyWindow(ctx, eng, sess.Plan)
 	if err := preview(stdout, sess); err != nil {

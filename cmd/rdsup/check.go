@@ -18,6 +18,7 @@ type checkOptions struct {
 	planFile string
 	output   string
 	policy   policyOptions
+	trust    trustOptions
 	stdout   io.Writer
 	stderr   io.Writer
 }
@@ -35,7 +36,16 @@ checked.
 --at defaults to the time the plan was judged at (inputs.policyAt), so a
 check is reproducible; without one it is now.
 
-Exit codes: 0 clean (warnings allowed), 1 error, 2 a step is denied.`,
+The policies given must be the set the plan was judged with (its
+inputs.policySet): otherwise check names the files added, removed or changed
+and exits 1. --allow-policy-change re-evaluates the plan with the set given
+instead: "is this approved plan still fine under today's rules". --plan-id
+refuses any plan but the one approved in review.
+
+Exit codes: 2 if the plan itself records a denied step, whatever else
+happens (a plan made with denials never passes); otherwise 1 for an error,
+a different policy set or another plan id; 2 if the re-evaluation denies a
+step; 0 clean (warnings allowed).`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.planFile, o.stdout, o.stderr = args[0], cmd.OutOrStdout(), cmd.ErrOrStderr()
@@ -45,6 +55,7 @@ Exit codes: 0 clean (warnings allowed), 1 error, 2 a step is denied.`,
 	f := cmd.Flags()
 	f.StringVar(&o.output, "output", output.Table, "output format: "+strings.Join(output.Formats(), ", "))
 	o.policy.addFlags(f)
+	o.trust.addFlags(f)
 	f.Lookup("at").Usage = "time the policies judge the plan at (input.plan.at), RFC 3339; default the plan's inputs.policyAt, else now"
 	return cmd
 }
@@ -58,6 +69,26 @@ func runCheck(ctx context.Context, o *checkOptions) error {
 	if err != nil {
 		return err
 	}
+	recorded := recordedDenials(p) // before re-evaluation replaces the verdicts
+	err = o.judge(ctx, p, rd)
+	if len(recorded) > 0 { // a recorded denial wins over every other outcome
+		msg := recordedDenialMsg(o.planFile, recorded)
+		if err != nil {
+			msg += "\nrdsup: also: " + err.Error()
+		}
+		return denied(msg)
+	}
+	return err
+}
+
+// judge checks the plan's id and policy set, re-evaluates its steps with
+// the policies given (when they are the plan's, or --allow-policy-change)
+// and renders the findings: the re-evaluated ones, else those the plan
+// records.
+func (o *checkOptions) judge(ctx context.Context, p *plans.Plan, rd output.Renderer) error {
+	if err := o.trust.checkPlanID(o.planFile, p); err != nil {
+		return err
+	}
 	at, err := o.checkTime(p)
 	if err != nil {
 		return err
@@ -66,16 +97,18 @@ func runCheck(ctx context.Context, o *checkOptions) error {
 	if err != nil {
 		return err
 	}
-	recorded := p.Inputs.PolicyDigest
+	log := slog.New(slog.NewTextHandler(o.stderr, nil))
+	if err := o.trust.checkPolicySet(o.planFile, p, e, log); err != nil {
+		if rerr := rd.Render(o.stdout, policy.NewReport(o.planFile, p)); rerr != nil {
+			return rerr
+		}
+		return err
+	}
 	restoreGC := tuneGC()
 	err = e.Evaluate(ctx, p, at)
 	restoreGC()
 	if err != nil {
 		return err
-	}
-	if recorded != e.Digest() {
-		slog.New(slog.NewTextHandler(o.stderr, nil)).Info("policy set differs from the one the plan was made with",
-			"plan", o.planFile, "recorded", recorded, "now", e.Digest())
 	}
 	r := policy.NewReport(o.planFile, p)
 	if err := rd.Render(o.stdout, r); err != nil {

@@ -47,6 +47,7 @@ func Sample() *plans.Plan {
 			InventoryDigest: inventoryDigest,
 			PolicyDigest:    policyDigest,
 			PolicyAt:        policyAt,
+			PolicySet:       PolicySet(),
 		},
 	}
 	for _, f := range fleet {
@@ -97,6 +98,26 @@ func Sample() *plans.Plan {
 	return seal(p)
 }
 
+// PolicySet is the policy set the plans built here record: the built-in
+// policies and a team directory with one module, and one data file.
+func PolicySet() plans.PolicySet {
+	d := func(c byte) string { return "sha256:" + strings.Repeat(string(c), 64) }
+	return plans.PolicySet{
+		Builtin: true,
+		Files: []plans.PolicyFile{
+			{Path: "builtin/replicas.rego", Digest: d('1')},
+			{Path: "builtin/state.rego", Digest: d('2')},
+			{Path: "builtin/version.rego", Digest: d('3')},
+			{Path: "builtin/window.rego", Digest: d('4')},
+			{Path: "team/freeze.rego", Digest: d('5')},
+		},
+		Data: []plans.PolicyFile{
+			{Path: "builtin/data.yaml", Digest: d('6')},
+			{Path: "paths.yaml", Digest: d('7')},
+		},
+	}
+}
+
 func teamOf(id string) string {
 	switch {
 	case len(id) > 6 && id[3:6] == "crm":
@@ -115,7 +136,7 @@ func teamOf(id string) string {
 func Large(n int) *plans.Plan {
 	p := &plans.Plan{
 		CreatedAt: CreatedAt,
-		Inputs:    plans.Inputs{Inventory: "fleet.yaml", InventoryDigest: inventoryDigest, PolicyDigest: policyDigest, PolicyAt: policyAt},
+		Inputs:    plans.Inputs{Inventory: "fleet.yaml", InventoryDigest: inventoryDigest, PolicyDigest: policyDigest, PolicyAt: policyAt, PolicySet: PolicySet()},
 		Steps:     make([]plans.Step, 0, n),
 		Instances: make([]plans.Instance, 0, n),
 	}
