@@ -85,10 +85,13 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkSandbox(modules); err != nil {
+		return nil, err
+	}
 	if e.rules, err = findRules(modules); err != nil {
 		return nil, err
 	}
-	e.compiler = ast.NewCompiler().WithDefaultRegoVersion(ast.RegoV1)
+	e.compiler = newCompiler()
 	if e.compiler.Compile(modules); e.compiler.Failed() {
 		return nil, fmt.Errorf("compile policies: %w", e.compiler.Errors)
 	}
