@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
@@ -28,6 +29,14 @@ type Options struct {
 	NoDefaults bool
 	// Workers is the number of parallel evaluations; 0 means GOMAXPROCS.
 	Workers int
+	// Timeout bounds one Evaluate call (every step of a plan) and one
+	// EvalStep call; past it they fail with ErrTimeout naming the step and
+	// the rule being evaluated. 0 means no bound.
+	Timeout time.Duration
+	// MemoryLimit bounds how much the heap may grow while steps are
+	// evaluated; past it evaluation fails with ErrMemory naming the step and
+	// the rule. 0 means DefaultMemoryLimit.
+	MemoryLimit int64
 }
 
 // Engine evaluates plan steps against one prepared set of policies. It is
@@ -38,6 +47,8 @@ type Engine struct {
 	digest   string
 	rules    []ruleRef
 	workers  int
+	timeout  time.Duration
+	memLimit int64
 	compiler *ast.Compiler
 	store    storage.Store
 	query    ast.Body // every rule set bound to r<i>, compiled; set when rules is non-empty
@@ -77,7 +88,7 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Engine{modules: files, data: data, digest: dg, workers: opts.Workers}
+	e := &Engine{modules: files, data: data, digest: dg, workers: opts.Workers, timeout: opts.Timeout, memLimit: opts.MemoryLimit}
 	if e.workers <= 0 {
 		e.workers = runtime.GOMAXPROCS(0)
 	}
@@ -238,6 +249,7 @@ func (e *Engine) prepare(ctx context.Context, rules []ruleRef) (rego.PreparedEva
 		rego.Compiler(e.compiler),
 		rego.Store(e.store),
 		rego.SetRegoVersion(ast.RegoV1),
+		rego.StrictBuiltinErrors(true),
 	).PrepareForEval(ctx)
 	if err != nil {
 		return rego.PreparedEvalQuery{}, fmt.Errorf("prepare policy query: %w", err)

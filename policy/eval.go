@@ -18,9 +18,12 @@ import (
 	"github.com/rdsup/rdsup/plans"
 )
 
-// ErrEval marks a policy that failed while evaluating a step (a conflict,
-// a rule returning a value of the wrong type); the message names the step
-// and the rule.
+// ErrEval marks a policy that failed while evaluating a step (a built-in
+// function that failed, such as time.parse_rfc3339_ns("x"), a division by
+// zero or to_number("abc"); a conflict; a rule returning a value of the
+// wrong type); the message names the step, the rule and the policy file and
+// line. Evaluation fails closed: an error inside a deny rule never lets the
+// step pass.
 var ErrEval = errors.New("policy evaluation failed")
 
 // Evaluate judges every step of p at time at, in parallel, and fills each
@@ -30,6 +33,8 @@ var ErrEval = errors.New("policy evaluation failed")
 func (e *Engine) Evaluate(ctx context.Context, p *plans.Plan, at time.Time) error {
 	verdicts := make([]plans.Verdict, len(p.Steps))
 	if len(e.rules) > 0 && len(p.Steps) > 0 {
+		ctx, cancel := e.bound(ctx)
+		defer cancel()
 		ix := newIndex(p)
 		t := atTerm(at)
 		env, err := e.newEnv(ctx)
@@ -41,8 +46,8 @@ func (e *Engine) Evaluate(ctx context.Context, p *plans.Plan, at time.Time) erro
 			ts := ix.newTerms()
 			vc := &flatCache{}
 			for i := start; i < end; i++ {
-				if err := ctx.Err(); err != nil {
-					return err
+				if ctx.Err() != nil {
+					return e.stopped(ctx, env, &p.Steps[i], nil)
 				}
 				v, err := e.evalStep(ctx, env, vc, ts, i, nil, t)
 				if err != nil {
@@ -82,6 +87,8 @@ func (e *Engine) EvalStep(ctx context.Context, p *plans.Plan, stepIndex int, liv
 	if len(e.rules) == 0 {
 		return plans.Verdict{Deny: []plans.Finding{}, Warn: []plans.Finding{}}, nil
 	}
+	ctx, cancel := e.bound(ctx)
+	defer cancel()
 	env, err := e.newEnv(ctx)
 	if err != nil {
 		return plans.Verdict{}, err
@@ -100,6 +107,7 @@ type evalEnv struct {
 	cancel  topdown.Cancel
 	metrics metrics.Metrics
 	base    *sharedBaseCache
+	heap    *heapWatch
 	stop    chan struct{}
 }
 
@@ -108,16 +116,31 @@ func (e *Engine) newEnv(ctx context.Context) (*evalEnv, error) {
 	if err != nil {
 		return nil, fmt.Errorf("evaluate policies: %w", err)
 	}
-	env := &evalEnv{store: e.store, txn: txn, cancel: topdown.NewCancel(), metrics: metrics.NoOp(), base: &sharedBaseCache{}, stop: make(chan struct{})}
+	env := &evalEnv{store: e.store, txn: txn, cancel: topdown.NewCancel(), metrics: metrics.NoOp(), base: &sharedBaseCache{},
+		heap: newHeapWatch(e.memLimit), stop: make(chan struct{})}
 	go func() {
-		select {
-		case <-ctx.Done():
-			env.cancel.Cancel()
-		case <-env.stop:
+		tick := time.NewTicker(heapWatchEvery)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				env.cancel.Cancel()
+				return
+			case <-tick.C:
+				if env.heap.check() {
+					env.cancel.Cancel()
+					return
+				}
+			case <-env.stop:
+				return
+			}
 		}
 	}()
 	return env, nil
 }
+
+// stopped reports whether the memory watchdog stopped the evaluation.
+func (env *evalEnv) stopped() bool { return env.heap.over.Load() }
 
 func (env *evalEnv) close(ctx context.Context) {
 	close(env.stop)
@@ -137,6 +160,8 @@ func (e *Engine) eval(ctx context.Context, env *evalEnv, vc *flatCache, input as
 		WithMetrics(env.metrics).
 		WithBaseCache(env.base).
 		WithCancel(env.cancel).
+		WithStrictBuiltinErrors(true).
+		WithStackTraces(true).
 		WithInput(ast.NewTerm(input))
 	var (
 		out topdown.QueryResult
@@ -176,8 +201,11 @@ func (e *Engine) evalStep(ctx context.Context, env *evalEnv, vc *flatCache, ts *
 	}
 	qr, err := e.eval(ctx, env, vc, input)
 	if err != nil {
-		if ctx.Err() != nil {
-			return plans.Verdict{}, ctx.Err()
+		if ctx.Err() != nil || env.stopped() {
+			return plans.Verdict{}, e.stopped(ctx, env, s, err)
+		}
+		if w := e.where(err); w != "" {
+			return plans.Verdict{}, fmt.Errorf("%w: step %s (instance %s): %s: %s", ErrEval, s.ID, s.InstanceID, w, message(err))
 		}
 		return plans.Verdict{}, e.explain(ctx, s, input, err)
 	}

@@ -1,0 +1,195 @@
+package policy
+
+import (
+	"errors"
+	"fmt"
+	"runtime"
+	"runtime/metrics"
+	"sync/atomic"
+	"time"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/topdown"
+	"github.com/open-policy-agent/opa/v1/topdown/builtins"
+)
+
+// A policy must not eat gigabytes. Two guards see to that:
+//
+//   - the built-ins that can make a value much larger than their operands
+//     in one call (concat with a long separator, sprintf with a wide
+//     field, bits.lsh) refuse a result over maxValueBytes before they
+//     allocate it (registered over OPA's own, in init);
+//   - while steps are evaluated, a watchdog samples the heap and cancels
+//     the evaluation once the policies hold more than the memory limit
+//     (Options.MemoryLimit): that stops growth spread over many small
+//     steps (a comprehension over numbers.range(1, 1e12), a string doubled
+//     rule after rule). OPA checks the cancellation between expressions
+//     and inside the built-ins that loop (numbers.range, replace, ...).
+
+// DefaultMemoryLimit is how much the heap may grow while the policies judge
+// a plan (Options.MemoryLimit 0). The built-in policies hold a few MB on a
+// 100,000-instance plan.
+const DefaultMemoryLimit = 512 << 20
+
+// maxValueBytes bounds the size of one string a guarded built-in returns.
+const maxValueBytes = 16 << 20
+
+// maxShiftBits bounds the size of a bits.lsh result, in bits.
+const maxShiftBits = 1 << 16
+
+// ErrMemory marks an evaluation stopped because the policies held more
+// memory than allowed.
+var ErrMemory = errors.New("policy evaluation used too much memory")
+
+func init() {
+	guard(ast.Concat.Name, func(ops []*ast.Term) error {
+		sep, err := builtins.StringOperand(ops[0].Value, 1)
+		if err != nil {
+			return nil // the built-in reports it
+		}
+		n := 0
+		add := func(t *ast.Term) {
+			if s, ok := t.Value.(ast.String); ok {
+				n += len(s) + len(sep)
+			}
+		}
+		switch c := ops[1].Value.(type) {
+		case *ast.Array:
+			c.Foreach(add)
+		case ast.Set:
+			c.Foreach(add)
+		}
+		return tooBig(n)
+	})
+	guard(ast.Sprintf.Name, func(ops []*ast.Term) error {
+		f, err := builtins.StringOperand(ops[0].Value, 1)
+		if err != nil {
+			return nil
+		}
+		if w := widestField(string(f)); w > maxValueBytes {
+			return fmt.Errorf("a field width or precision is over the limit of %d", maxValueBytes)
+		}
+		return nil
+	})
+	guard(ast.BitsShiftLeft.Name, func(ops []*ast.Term) error {
+		x, err1 := builtins.BigIntOperand(ops[0].Value, 1)
+		s, err2 := builtins.BigIntOperand(ops[1].Value, 2)
+		if err1 != nil || err2 != nil {
+			return nil
+		}
+		if !s.IsInt64() || s.Int64() > maxShiftBits || int64(x.BitLen())+s.Int64() > maxShiftBits {
+			return fmt.Errorf("the result would have more than %d bits", maxShiftBits)
+		}
+		return nil
+	})
+}
+
+// guard registers over OPA's built-in name one that runs check on the
+// operands first. A built-in's result string is also checked against
+// maxValueBytes (sprintf doubling a string rule after rule).
+func guard(name string, check func(ops []*ast.Term) error) {
+	orig := topdown.GetBuiltin(name)
+	if orig == nil {
+		panic("policy: no OPA built-in " + name)
+	}
+	topdown.RegisterBuiltinFunc(name, func(bctx topdown.BuiltinContext, ops []*ast.Term, iter func(*ast.Term) error) error {
+		if err := check(ops); err != nil {
+			return err
+		}
+		return orig(bctx, ops, func(t *ast.Term) error {
+			if s, ok := t.Value.(ast.String); ok {
+				if err := tooBig(len(s)); err != nil {
+					return err
+				}
+			}
+			return iter(t)
+		})
+	})
+}
+
+func tooBig(n int) error {
+	if n > maxValueBytes {
+		return fmt.Errorf("the result would be %d MiB, over the limit of %d MiB for one value in rdsup policies", n>>20, maxValueBytes>>20)
+	}
+	return nil
+}
+
+// widestField returns the largest width or precision written in a format
+// (a `*` counts as unbounded).
+func widestField(f string) int {
+	widest := 0
+	for i := 0; i < len(f); i++ {
+		if f[i] != '%' {
+			continue
+		}
+	field:
+		for i++; i < len(f); i++ {
+			c := f[i]
+			switch {
+			case c == '*':
+				return maxValueBytes + 1
+			case c >= '0' && c <= '9':
+				n := 0
+				for ; i < len(f) && f[i] >= '0' && f[i] <= '9'; i++ {
+					if n < maxValueBytes*10 {
+						n = n*10 + int(f[i]-'0')
+					}
+				}
+				i--
+				widest = max(widest, n)
+			case c == '+' || c == '-' || c == '#' || c == ' ' || c == '.' || c == '[' || c == ']':
+			default:
+				break field
+			}
+		}
+	}
+	return widest
+}
+
+// heapWatch cancels an evaluation whose heap grows past a limit.
+type heapWatch struct {
+	limit   uint64 // bytes the heap may grow by
+	base    uint64 // heap objects when the evaluation started
+	trigger uint64 // heap objects at which to collect and measure again
+	over    atomic.Bool
+	sample  []metrics.Sample
+}
+
+const heapWatchEvery = 5 * time.Millisecond
+
+func newHeapWatch(limit int64) *heapWatch {
+	if limit <= 0 {
+		limit = DefaultMemoryLimit
+	}
+	w := &heapWatch{limit: uint64(limit), sample: []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}}
+	w.base = w.heap()
+	w.trigger = w.base + w.limit
+	return w
+}
+
+func (w *heapWatch) heap() uint64 {
+	metrics.Read(w.sample)
+	if w.sample[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return w.sample[0].Value.Uint64()
+}
+
+// check reports whether the policies hold more than the limit. Past the
+// trigger (live data and garbage together), it collects garbage and
+// measures what is live; when that is under the limit, the next trigger is
+// what is live plus the limit, so a plan that makes much garbage pays one
+// collection per limit's worth of it.
+func (w *heapWatch) check() bool {
+	if w.heap() <= w.trigger {
+		return false
+	}
+	runtime.GC()
+	live := w.heap()
+	if live > w.base+w.limit {
+		w.over.Store(true)
+		return true
+	}
+	w.trigger = live + w.limit
+	return false
+}
