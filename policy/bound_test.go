@@ -77,6 +77,7 @@ func TestMemoryBound(t *testing.T) {
 		{"huge_concat", ErrEval, []string{"step s-rm-dr (instance rm-dr)", "rule rdsup.huge.deny, in rdsup.huge.gb at " + filepath.Join("testdata", "bound", "huge_concat", "huge.rego") + ":8",
 			"concat: the result would be 976 MiB, over the limit of 16 MiB"}},
 		{"wide_sprintf", ErrEval, []string{"step s-rm-dr", "rule rdsup.wide.warn at", "sprintf: a field width or precision is over the limit of 16777216"}},
+		{"indent", ErrEval, []string{"step s-rm-dr", "rule rdsup.indent.warn at", "json.marshal_with_options: indent is 100000 bytes, over the limit of 1024"}},
 		{"shift", ErrEval, []string{"step s-rm-dr", "rule rdsup.shift.warn at", "bits.lsh: the result would have more than 65536 bits"}},
 	}
 	for _, tc := range tests {

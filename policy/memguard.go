@@ -34,6 +34,9 @@ const DefaultMemoryLimit = 512 << 20
 // maxValueBytes bounds the size of one string a guarded built-in returns.
 const maxValueBytes = 16 << 20
 
+// maxIndent bounds the indent and prefix of json.marshal_with_options.
+const maxIndent = 1 << 10
+
 // maxShiftBits bounds the size of a bits.lsh result, in bits.
 const maxShiftBits = 1 << 16
 
@@ -68,6 +71,22 @@ func init() {
 		}
 		if w := widestField(string(f)); w > maxValueBytes {
 			return fmt.Errorf("a field width or precision is over the limit of %d", maxValueBytes)
+		}
+		return nil
+	})
+	guard(ast.JSONMarshalWithOptions.Name, func(ops []*ast.Term) error {
+		o, ok := ops[1].Value.(ast.Object)
+		if !ok {
+			return nil
+		}
+		for _, k := range []string{"indent", "prefix"} {
+			v := o.Get(ast.InternedTerm(k))
+			if v == nil {
+				continue
+			}
+			if s, ok := v.Value.(ast.String); ok && len(s) > maxIndent {
+				return fmt.Errorf("%s is %d bytes, over the limit of %d (it is repeated on every line)", k, len(s), maxIndent)
+			}
 		}
 		return nil
 	})

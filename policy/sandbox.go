@@ -17,12 +17,13 @@ import (
 //
 // forbidden maps each such built-in to why it is not allowed.
 var forbidden = map[string]string{
-	"http.send":          "policies run sandboxed, without network",
-	"net.lookup_ip_addr": "policies run sandboxed, without network (no DNS)",
-	"opa.runtime":        "policies see no environment or configuration of the process that runs them",
-	"json.match_schema":  "a schema's $ref can read local files and the network; policies run sandboxed",
-	"json.verify_schema": "a schema's $ref can read local files and the network; policies run sandboxed",
-	"net.cidr_expand":    "it lists every address of a network, which can exhaust memory; use net.cidr_contains",
+	"http.send":               "policies run sandboxed, without network",
+	"net.lookup_ip_addr":      "policies run sandboxed, without network (no DNS)",
+	"opa.runtime":             "policies see no environment or configuration of the process that runs them",
+	"json.match_schema":       "a schema's $ref can read local files and the network; policies run sandboxed",
+	"json.verify_schema":      "a schema's $ref can read local files and the network; policies run sandboxed",
+	"net.cidr_expand":         "it lists every address of a network, which can exhaust memory; use net.cidr_contains",
+	"strings.render_template": "its output has no bound and cannot be stopped once started, which can exhaust memory; build messages with sprintf",
 }
 
 // ForbiddenBuiltins lists the built-in functions that rdsup policies may

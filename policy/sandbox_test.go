@@ -24,6 +24,7 @@ func TestSandboxForbidden(t *testing.T) {
 		{"match_schema", "json.match_schema", 4, "local files and the network"},
 		{"verify_schema", "json.verify_schema", 4, "local files and the network"},
 		{"cidr_expand", "net.cidr_expand", 4, "exhaust memory"},
+		{"render_template", "strings.render_template", 4, "exhaust memory"},
 		{"helper_call", "net.lookup_ip_addr", 4, "without network"}, // in a helper rule, not deny itself
 		{"rule_value", "http.send", 3, "without network"},           // in a rule's value
 	}
