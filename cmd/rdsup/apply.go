@@ -160,7 +160,8 @@ func runApply(ctx context.Context, stdout, stderr io.Writer, o *applyOptions) er
 	if d := sess.Plan.Inputs.PolicyDigest; d != "" && d != eng.Digest() {
 		log.Warn("the policies apply re-checks steps with differ from those the plan was made with; pass the same -p/--data flags as to rdsup plan", "plan", d, "apply", eng.Digest())
 	}
-	o.exec.Window = policyWindow(ctx, eng, sess.Plan)
+	var recheck *windowErrors
+	o.exec.Window, recheck = policyWindow(ctx, eng, sess.Plan)
 	if err := preview(stdout, sess); err != nil {
 		return err
 	}
@@ -184,6 +185,9 @@ func runApply(ctx context.Context, stdout, stderr io.Writer, o *applyOptions) er
 		return fmt.Errorf("apply %s: %w (the journal %s is intact: run apply again to resume)", planPath, err, sess.Journal.Path())
 	}
 	if err := writeSummary(stdout, res); err != nil {
+		return err
+	}
+	if err := recheck.err(); err != nil {
 		return err
 	}
 	return applyOutcome(res, planPath)

@@ -71,7 +71,7 @@ func runCheck(ctx context.Context, o *checkOptions) error {
 	err = e.Evaluate(ctx, p, at)
 	restoreGC()
 	if err != nil {
-		return err
+		return evalErr(err)
 	}
 	if recorded != e.Digest() {
 		slog.New(slog.NewTextHandler(o.stderr, nil)).Info("policy set differs from the one the plan was made with",
