@@ -25,8 +25,8 @@ type policyOptions struct {
 
 // defaultPolicyTimeout bounds the policies' judgement of a whole plan (and
 // each re-check of a step by apply): the built-in policies judge a
-// 100,000-instance plan in about 2s on 2 cores, so 30s leaves team policies
-// room while a policy that loops fails a CI job in half a minute.
+// 100,000-instance plan in 1.5–3.5s on 2 busy cores, so 30s leaves team
+// policies room while a policy that loops fails a CI job in half a minute.
 const defaultPolicyTimeout = 30 * time.Second
 
 func (o *policyOptions) addFlags(fs *pflag.FlagSet) {
