@@ -29,7 +29,7 @@ import (
 // DefaultMemoryLimit is how much the heap may grow while the policies judge
 // a plan (Options.MemoryLimit 0). The built-in policies hold a few MB on a
 // 100,000-instance plan.
-const DefaultMemoryLimit = 512 << 20
+const DefaultMemoryLimit = 256 << 20
 
 // maxValueBytes bounds the size of one string a guarded built-in returns.
 const maxValueBytes = 16 << 20
@@ -168,10 +168,10 @@ func widestField(f string) int {
 // heapWatch cancels an evaluation whose heap grows past a limit.
 type heapWatch struct {
 	limit   uint64 // bytes the heap may grow by
-	base    uint64 // heap objects when the evaluation started
+	base    uint64 // heap objects (live and garbage) when the evaluation started
 	trigger uint64 // heap objects at which to collect and measure again
 	over    atomic.Bool
-	sample  []metrics.Sample
+	sample  []metrics.Sample // heap objects, live heap as of the last GC
 }
 
 const heapWatchEvery = 5 * time.Millisecond
@@ -180,35 +180,44 @@ func newHeapWatch(limit int64) *heapWatch {
 	if limit <= 0 {
 		limit = DefaultMemoryLimit
 	}
-	w := &heapWatch{limit: uint64(limit), sample: []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}}
-	w.base = w.heap()
+	w := &heapWatch{limit: uint64(limit), sample: []metrics.Sample{
+		{Name: "/memory/classes/heap/objects:bytes"}, {Name: "/gc/heap/live:bytes"},
+	}}
+	w.base, _ = w.heap()
 	w.trigger = w.base + w.limit
 	return w
 }
 
-func (w *heapWatch) heap() uint64 {
+// heap returns the bytes of heap objects (live and garbage) and of the
+// live heap as the last collection measured it.
+func (w *heapWatch) heap() (objects, live uint64) {
 	metrics.Read(w.sample)
-	if w.sample[0].Value.Kind() != metrics.KindUint64 {
-		return 0
+	if w.sample[0].Value.Kind() == metrics.KindUint64 {
+		objects = w.sample[0].Value.Uint64()
 	}
-	return w.sample[0].Value.Uint64()
+	if w.sample[1].Value.Kind() == metrics.KindUint64 {
+		live = w.sample[1].Value.Uint64()
+	}
+	return objects, live
 }
 
-// check reports whether the policies hold more than the limit. Past the
-// trigger (live data and garbage together), it collects garbage and
-// measures what is live; when that is under the limit, the next trigger is
-// what is live plus the limit, so a plan that makes much garbage pays one
-// collection per limit's worth of it.
+// check reports whether the policies hold more than the limit: whether
+// the live heap, as the last collection measured it, is over the heap at
+// the start plus the limit. When the heap (live data and garbage) passes
+// the trigger, it collects first, so that growth is seen even when the
+// collector would not run yet; the next trigger is what is live plus the
+// limit, so a plan that makes much garbage pays one collection per limit's
+// worth of it.
 func (w *heapWatch) check() bool {
-	if w.heap() <= w.trigger {
-		return false
+	objects, live := w.heap()
+	if objects > w.trigger {
+		runtime.GC()
+		_, live = w.heap()
+		w.trigger = live + w.limit
 	}
-	runtime.GC()
-	live := w.heap()
 	if live > w.base+w.limit {
 		w.over.Store(true)
 		return true
 	}
-	w.trigger = live + w.limit
 	return false
 }
