@@ -26,9 +26,9 @@ var forbidden = map[string]string{
 	"strings.render_template": "its output has no bound and cannot be stopped once started, which can exhaust memory; build messages with sprintf",
 }
 
-// ForbiddenBuiltins lists the built-in functions that rdsup policies may
+// forbiddenBuiltins lists the built-in functions that rdsup policies may
 // not call, sorted.
-func ForbiddenBuiltins() []string {
+func forbiddenBuiltins() []string {
 	names := make([]string, 0, len(forbidden))
 	for n := range forbidden {
 		names = append(names, n)

@@ -45,7 +45,7 @@ func TestSandboxForbidden(t *testing.T) {
 			}
 		})
 	}
-	for _, b := range ForbiddenBuiltins() {
+	for _, b := range forbiddenBuiltins() {
 		if !covered[b] {
 			t.Errorf("forbidden built-in %s has no test case", b)
 		}
@@ -72,7 +72,7 @@ func TestSandboxTests(t *testing.T) {
 // refused ("undefined function"), and no host is allowed for the network.
 func TestSandboxCapabilities(t *testing.T) {
 	c := capabilities()
-	for _, b := range ForbiddenBuiltins() {
+	for _, b := range forbiddenBuiltins() {
 		if c.ContainsBuiltin(b) {
 			t.Errorf("capabilities still hold %s", b)
 		}
