@@ -9,6 +9,9 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/open-policy-agent/opa/v1/ast"
+	"github.com/open-policy-agent/opa/v1/topdown"
 )
 
 // TestTimeout: a policy that loops fails once the timeout has passed,
@@ -78,6 +81,9 @@ func TestMemoryBound(t *testing.T) {
 			"concat: the result would be 976 MiB, over the limit of 16 MiB"}},
 		{"wide_sprintf", ErrEval, []string{"step s-rm-dr", "rule rdsup.wide.warn at", "sprintf: a field width or precision is over the limit of 16777216"}},
 		{"indent", ErrEval, []string{"step s-rm-dr", "rule rdsup.indent.warn at", "json.marshal_with_options: indent is 100000 bytes, over the limit of 1024"}},
+		{"dag_sprintf", ErrEval, []string{"step s-rm-dr", "rule rdsup.dag.warn at", "sprintf: the value written out would be over the limit of 16 MiB"}},
+		{"dag_marshal", ErrEval, []string{"step s-rm-dr", "rule rdsup.dag.warn at", "json.marshal: the value written out would be over the limit of 16 MiB"}},
+		{"dag_finding", ErrEval, []string{"step s-rm-p", "rule rdsup.dag.deny returned a finding over 16 MiB"}},
 		{"shift", ErrEval, []string{"step s-rm-dr", "rule rdsup.shift.warn at", "bits.lsh: the result would have more than 65536 bits"}},
 	}
 	for _, tc := range tests {
@@ -136,5 +142,59 @@ func watchHeap(t *testing.T) func() uint64 {
 			return m - base
 		}
 		return 0
+	}
+}
+
+// stuckBuiltin, when set, makes uuid.rfc4122 block until it is closed:
+// a stand-in for a built-in call that never checks for cancellation. It is
+// registered in init, before any evaluation, because OPA's table of
+// built-ins is not safe to change while one runs.
+var stuckBuiltin atomic.Pointer[chan struct{}]
+
+func init() {
+	orig := topdown.GetBuiltin(ast.UUIDRFC4122.Name)
+	topdown.RegisterBuiltinFunc(ast.UUIDRFC4122.Name, func(bctx topdown.BuiltinContext, ops []*ast.Term, iter func(*ast.Term) error) error {
+		if c := stuckBuiltin.Load(); c != nil {
+			<-*c
+			return errors.New("released")
+		}
+		return orig(bctx, ops, iter)
+	})
+}
+
+// TestStuckBuiltin: an evaluation stuck inside a built-in call that never
+// checks for cancellation does not hang the command: past the timeout and
+// a grace period, Evaluate and EvalStep fail naming the step.
+func TestStuckBuiltin(t *testing.T) {
+	release := make(chan struct{})
+	stuckBuiltin.Store(&release)
+	t.Cleanup(func() {
+		stuckBuiltin.Store(nil)
+		close(release)
+	})
+	e, err := New(t.Context(), Options{Dirs: []string{filepath.Join("testdata", "bound", "stuck")}, NoDefaults: true, Timeout: 100 * time.Millisecond, Workers: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := cluster()
+	for _, run := range []struct {
+		name, step string
+		eval       func() error
+	}{
+		{"Evaluate", "step s-rm-dr (instance rm-dr)", func() error { return e.Evaluate(t.Context(), p, at("19:00")) }},
+		{"EvalStep", "step s-rm-p (instance rm-p)", func() error { _, err := e.EvalStep(t.Context(), p, 2, p.Instances[1], at("19:00")); return err }},
+	} {
+		t.Run(run.name, func(t *testing.T) {
+			start := time.Now()
+			err := run.eval()
+			took := time.Since(start)
+			want := "policy evaluation timed out after 100ms: " + run.step + " was being evaluated and did not stop"
+			if !errors.Is(err, ErrTimeout) || !strings.Contains(err.Error(), want) {
+				t.Fatalf("error = %v, want %q", err, want)
+			}
+			if took > 100*time.Millisecond+stuckGrace+2*time.Second {
+				t.Errorf("took %s", took)
+			}
+		})
 	}
 }

@@ -273,10 +273,13 @@ func (e *Engine) perRule(ctx context.Context) ([]rego.PreparedEvalQuery, error) 
 	return e.ruleQueries, e.ruleErr
 }
 
+// chunkSize is how many steps a worker of parallel takes at a time.
+const chunkSize = 64
+
 // parallel runs fn over [0, n) in chunks on workers goroutines and returns
 // the error of the lowest chunk that failed (the others stop early).
 func parallel(n, workers int, fn func(start, end int) error) error {
-	const chunk = 64
+	const chunk = chunkSize
 	if workers > (n+chunk-1)/chunk {
 		workers = (n + chunk - 1) / chunk
 	}

@@ -17,8 +17,10 @@ import (
 //
 //   - the built-ins that can make a value much larger than their operands
 //     in one call (concat with a long separator, sprintf with a wide
-//     field, bits.lsh) refuse a result over maxValueBytes before they
-//     allocate it (registered over OPA's own, in init);
+//     field, bits.lsh, json.marshal and sprintf of a value that holds one
+//     array many times) refuse a result over maxValueBytes before they
+//     allocate it (registered over OPA's own, in init), and so does a
+//     finding;
 //   - while steps are evaluated, a watchdog samples the heap and cancels
 //     the evaluation once the policies hold more than the memory limit
 //     (Options.MemoryLimit): that stops growth spread over many small
@@ -72,9 +74,15 @@ func init() {
 		if w := widestField(string(f)); w > maxValueBytes {
 			return fmt.Errorf("a field width or precision is over the limit of %d", maxValueBytes)
 		}
-		return nil
+		return overErr(ops[1])
 	})
+	for _, b := range []*ast.Builtin{ast.JSONMarshal, ast.YAMLMarshal} {
+		guard(b.Name, func(ops []*ast.Term) error { return overErr(ops[0]) })
+	}
 	guard(ast.JSONMarshalWithOptions.Name, func(ops []*ast.Term) error {
+		if err := overErr(ops[0]); err != nil {
+			return err
+		}
 		o, ok := ops[1].Value.(ast.Object)
 		if !ok {
 			return nil
@@ -124,6 +132,55 @@ func guard(name string, check func(ops []*ast.Term) error) {
 			return iter(t)
 		})
 	})
+}
+
+// over reports whether t, written out, would take more than budget bytes
+// (roughly: the bytes of its strings and numbers and one per value). A value
+// can hold one array many times, nested, in little memory, and be huge once
+// written out, so size is counted as written, and the count stops at the
+// budget: it costs at most budget steps.
+func over(t *ast.Term, budget int) bool {
+	left := budget
+	var walk func(v ast.Value) bool
+	walk = func(v ast.Value) bool {
+		left--
+		switch x := v.(type) {
+		case ast.String:
+			left -= len(x)
+		case ast.Number:
+			left -= len(x)
+		case *ast.Array:
+			for i := 0; i < x.Len() && left >= 0; i++ {
+				walk(x.Elem(i).Value)
+			}
+		case ast.Set:
+			_ = x.Iter(func(e *ast.Term) error {
+				if walk(e.Value) {
+					return errStop
+				}
+				return nil
+			})
+		case ast.Object:
+			_ = x.Iter(func(k, e *ast.Term) error {
+				if walk(k.Value) || walk(e.Value) {
+					return errStop
+				}
+				return nil
+			})
+		}
+		return left < 0
+	}
+	return walk(t.Value)
+}
+
+var errStop = errors.New("stop")
+
+// overErr is over for a built-in's operand, as an error.
+func overErr(t *ast.Term) error {
+	if over(t, maxValueBytes) {
+		return fmt.Errorf("the value written out would be over the limit of %d MiB for one value in rdsup policies", maxValueBytes>>20)
+	}
+	return nil
 }
 
 func tooBig(n int) error {
