@@ -29,6 +29,7 @@
 //     (memguard.go, ErrMemory).
 //
 // Importing the package registers guarded versions of a few OPA built-ins
-// (concat, sprintf, bits.lsh, json.marshal_with_options) over OPA's own,
-// process-wide: OPA looks its standard built-ins up in one global table.
+// (concat, sprintf, json.marshal, json.marshal_with_options, yaml.marshal,
+// bits.lsh) over OPA's own, process-wide: OPA looks its standard built-ins
+// up in one global table.
 package policy
