@@ -21,4 +21,15 @@
 //     "plan"}; see Input.
 //   - Data files are merged over the built-in defaults (DefaultData) under
 //     data; the built-in policies read data.rdsup.config.
+//   - Policies run sandboxed (sandbox.go): the built-ins that reach the
+//     network, files or environment are not available and a policy calling
+//     one fails to load. Evaluation fails closed: a built-in error inside a
+//     rule is ErrEval naming the step, rule and file:line (failure.go). It
+//     is bounded in time (Options.Timeout, ErrTimeout) and memory
+//     (memguard.go, ErrMemory).
+//
+// Importing the package registers guarded versions of a few OPA built-ins
+// (concat, sprintf, json.marshal, json.marshal_with_options, yaml.marshal,
+// bits.lsh) over OPA's own, process-wide: OPA looks its standard built-ins
+// up in one global table.
 package policy

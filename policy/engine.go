@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/open-policy-agent/opa/v1/ast"
 	"github.com/open-policy-agent/opa/v1/rego"
@@ -28,6 +29,14 @@ type Options struct {
 	NoDefaults bool
 	// Workers is the number of parallel evaluations; 0 means GOMAXPROCS.
 	Workers int
+	// Timeout bounds one Evaluate call (every step of a plan) and one
+	// EvalStep call; past it they fail with ErrTimeout naming the step and
+	// the rule being evaluated. 0 means no bound.
+	Timeout time.Duration
+	// MemoryLimit bounds how much the heap may grow while steps are
+	// evaluated; past it evaluation fails with ErrMemory naming the step and
+	// the rule. 0 means DefaultMemoryLimit.
+	MemoryLimit int64
 }
 
 // Engine evaluates plan steps against one prepared set of policies. It is
@@ -39,6 +48,8 @@ type Engine struct {
 	set      plans.PolicySet // see Set
 	rules    []ruleRef
 	workers  int
+	timeout  time.Duration
+	memLimit int64
 	compiler *ast.Compiler
 	store    storage.Store
 	query    ast.Body // every rule set bound to r<i>, compiled; set when rules is non-empty
@@ -78,7 +89,7 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Engine{modules: files, data: data, digest: dg, set: describeSet(!opts.NoDefaults, files, dataFiles), workers: opts.Workers}
+	e := &Engine{modules: files, data: data, digest: dg, set: describeSet(!opts.NoDefaults, files, dataFiles), workers: opts.Workers, timeout: opts.Timeout, memLimit: opts.MemoryLimit}
 	if e.workers <= 0 {
 		e.workers = runtime.GOMAXPROCS(0)
 	}
@@ -86,10 +97,13 @@ func New(ctx context.Context, opts Options) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkSandbox(modules); err != nil {
+		return nil, err
+	}
 	if e.rules, err = findRules(modules); err != nil {
 		return nil, err
 	}
-	e.compiler = ast.NewCompiler().WithDefaultRegoVersion(ast.RegoV1)
+	e.compiler = newCompiler()
 	if e.compiler.Compile(modules); e.compiler.Failed() {
 		return nil, fmt.Errorf("compile policies: %w", e.compiler.Errors)
 	}
@@ -236,6 +250,7 @@ func (e *Engine) prepare(ctx context.Context, rules []ruleRef) (rego.PreparedEva
 		rego.Compiler(e.compiler),
 		rego.Store(e.store),
 		rego.SetRegoVersion(ast.RegoV1),
+		rego.StrictBuiltinErrors(true),
 	).PrepareForEval(ctx)
 	if err != nil {
 		return rego.PreparedEvalQuery{}, fmt.Errorf("prepare policy query: %w", err)
@@ -259,10 +274,13 @@ func (e *Engine) perRule(ctx context.Context) ([]rego.PreparedEvalQuery, error) 
 	return e.ruleQueries, e.ruleErr
 }
 
+// chunkSize is how many steps a worker of parallel takes at a time.
+const chunkSize = 64
+
 // parallel runs fn over [0, n) in chunks on workers goroutines and returns
 // the error of the lowest chunk that failed (the others stop early).
 func parallel(n, workers int, fn func(start, end int) error) error {
-	const chunk = 64
+	const chunk = chunkSize
 	if workers > (n+chunk-1)/chunk {
 		workers = (n + chunk - 1) / chunk
 	}

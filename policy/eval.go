@@ -18,9 +18,12 @@ import (
 	"github.com/rdsup/rdsup/plans"
 )
 
-// ErrEval marks a policy that failed while evaluating a step (a conflict,
-// a rule returning a value of the wrong type); the message names the step
-// and the rule.
+// ErrEval marks a policy that failed while evaluating a step (a built-in
+// function that failed, such as time.parse_rfc3339_ns("x"), a division by
+// zero or to_number("abc"); a conflict; a rule returning a value of the
+// wrong type); the message names the step, the rule and the policy file and
+// line. Evaluation fails closed: an error inside a deny rule never lets the
+// step pass.
 var ErrEval = errors.New("policy evaluation failed")
 
 // Evaluate judges every step of p at time at, in parallel, and fills each
@@ -30,30 +33,40 @@ var ErrEval = errors.New("policy evaluation failed")
 func (e *Engine) Evaluate(ctx context.Context, p *plans.Plan, at time.Time) error {
 	verdicts := make([]plans.Verdict, len(p.Steps))
 	if len(e.rules) > 0 && len(p.Steps) > 0 {
+		ctx, cancel := e.bound(ctx)
+		defer cancel()
 		ix := newIndex(p)
 		t := atTerm(at)
 		env, err := e.newEnv(ctx)
 		if err != nil {
 			return err
 		}
-		defer env.close(ctx)
-		err = parallel(len(p.Steps), e.workers, func(start, end int) error {
-			ts := ix.newTerms()
-			vc := &flatCache{}
-			for i := start; i < end; i++ {
-				if err := ctx.Err(); err != nil {
-					return err
+		busy := make(inflight, len(p.Steps)/chunkSize+1)
+		err, stuck := e.backstop(ctx, env, func() string { return busy.steps(p) }, func() error {
+			return parallel(len(p.Steps), e.workers, func(start, end int) error {
+				ts := ix.newTerms()
+				vc := &flatCache{}
+				cur := &busy[start/chunkSize]
+				defer cur.Store(0)
+				for i := start; i < end; i++ {
+					if ctx.Err() != nil {
+						return &stopErr{step: &p.Steps[i]}
+					}
+					cur.Store(int64(i) + 1)
+					v, err := e.evalStep(ctx, env, vc, ts, i, nil, t)
+					if err != nil {
+						return err
+					}
+					verdicts[i] = v
 				}
-				v, err := e.evalStep(ctx, env, vc, ts, i, nil, t)
-				if err != nil {
-					return err
-				}
-				verdicts[i] = v
-			}
-			return nil
+				return nil
+			})
 		})
+		if !stuck { // a stuck evaluation may still read the store
+			env.close(ctx)
+		}
 		if err != nil {
-			return err
+			return e.stopped(ctx, env, err)
 		}
 	}
 	for i := range p.Steps {
@@ -83,12 +96,26 @@ func (e *Engine) EvalStep(ctx context.Context, p *plans.Plan, stepIndex int, liv
 	if len(e.rules) == 0 {
 		return plans.Verdict{Deny: []plans.Finding{}, Warn: []plans.Finding{}}, nil
 	}
+	ctx, cancel := e.bound(ctx)
+	defer cancel()
 	env, err := e.newEnv(ctx)
 	if err != nil {
 		return plans.Verdict{}, err
 	}
-	defer env.close(ctx)
-	return e.evalStep(ctx, env, &flatCache{}, e.indexFor(p).newTerms(), stepIndex, &live, atTerm(at))
+	s := &p.Steps[stepIndex]
+	var v plans.Verdict
+	err, stuck := e.backstop(ctx, env, func() string { return stepName(s) }, func() error {
+		var err error
+		v, err = e.evalStep(ctx, env, &flatCache{}, e.indexFor(p).newTerms(), stepIndex, &live, atTerm(at))
+		return err
+	})
+	if !stuck {
+		env.close(ctx)
+	}
+	if err != nil {
+		return plans.Verdict{}, e.stopped(ctx, env, err)
+	}
+	return v, nil
 }
 
 // evalEnv is shared by the evaluations of one Evaluate call: one read
@@ -101,6 +128,8 @@ type evalEnv struct {
 	cancel  topdown.Cancel
 	metrics metrics.Metrics
 	base    *sharedBaseCache
+	heap    *heapWatch
+	tripped chan struct{} // closed when the heap watchdog cancels
 	stop    chan struct{}
 }
 
@@ -109,16 +138,32 @@ func (e *Engine) newEnv(ctx context.Context) (*evalEnv, error) {
 	if err != nil {
 		return nil, fmt.Errorf("evaluate policies: %w", err)
 	}
-	env := &evalEnv{store: e.store, txn: txn, cancel: topdown.NewCancel(), metrics: metrics.NoOp(), base: &sharedBaseCache{}, stop: make(chan struct{})}
+	env := &evalEnv{store: e.store, txn: txn, cancel: topdown.NewCancel(), metrics: metrics.NoOp(), base: &sharedBaseCache{},
+		heap: newHeapWatch(e.memLimit), tripped: make(chan struct{}), stop: make(chan struct{})}
 	go func() {
-		select {
-		case <-ctx.Done():
-			env.cancel.Cancel()
-		case <-env.stop:
+		tick := time.NewTicker(heapWatchEvery)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				env.cancel.Cancel()
+				return
+			case <-tick.C:
+				if env.heap.check() {
+					env.cancel.Cancel()
+					close(env.tripped)
+					return
+				}
+			case <-env.stop:
+				return
+			}
 		}
 	}()
 	return env, nil
 }
+
+// stopped reports whether the memory watchdog stopped the evaluation.
+func (env *evalEnv) stopped() bool { return env.heap.over.Load() }
 
 func (env *evalEnv) close(ctx context.Context) {
 	close(env.stop)
@@ -127,7 +172,11 @@ func (env *evalEnv) close(ctx context.Context) {
 
 // eval runs the compiled query of e over input and returns its only
 // result: the bindings r<i> of every rule set.
-func (e *Engine) eval(ctx context.Context, env *evalEnv, vc *flatCache, input ast.Value) (topdown.QueryResult, error) {
+// With traces, an error carries the stack of expressions being evaluated
+// (where names the rule from it); that costs an allocation per evaluation,
+// and OPA measures the values bound in every frame, which for a value that
+// holds one array many times can take long: only a re-run asks for it.
+func (e *Engine) eval(ctx context.Context, env *evalEnv, vc *flatCache, input ast.Value, traces bool) (topdown.QueryResult, error) {
 	vc.reset()
 	q := topdown.NewQuery(e.query).
 		WithVirtualCache(vc).
@@ -138,6 +187,8 @@ func (e *Engine) eval(ctx context.Context, env *evalEnv, vc *flatCache, input as
 		WithMetrics(env.metrics).
 		WithBaseCache(env.base).
 		WithCancel(env.cancel).
+		WithStrictBuiltinErrors(true).
+		WithStackTraces(traces).
 		WithInput(ast.NewTerm(input))
 	var (
 		out topdown.QueryResult
@@ -175,10 +226,10 @@ func (e *Engine) evalStep(ctx context.Context, env *evalEnv, vc *flatCache, ts *
 	if err != nil {
 		return plans.Verdict{}, fmt.Errorf("evaluate policies for step %s: %w", s.ID, err)
 	}
-	qr, err := e.eval(ctx, env, vc, input)
+	qr, err := e.eval(ctx, env, vc, input, false)
 	if err != nil {
-		if ctx.Err() != nil {
-			return plans.Verdict{}, ctx.Err()
+		if ctx.Err() != nil || env.stopped() {
+			return plans.Verdict{}, &stopErr{step: s, input: input, err: err}
 		}
 		return plans.Verdict{}, e.explain(ctx, s, input, err)
 	}
@@ -202,17 +253,31 @@ func (e *Engine) evalStep(ctx context.Context, env *evalEnv, vc *flatCache, ts *
 	return v, nil
 }
 
-// explain re-runs the failed step rule by rule to name the rule at fault.
+// explain names the rule behind an evaluation error of step s: the rule
+// set (deny or warn) whose query fails when the step is re-run rule by
+// rule, and the rule and policy line the error came from.
 func (e *Engine) explain(ctx context.Context, s *plans.Step, input ast.Value, cause error) error {
-	qs, err := e.perRule(ctx)
-	if err == nil {
+	inner, outer := e.where(cause), ""
+	if qs, err := e.perRule(ctx); err == nil {
 		for k, q := range qs {
 			if _, err := q.Eval(ctx, rego.EvalParsedInput(input)); err != nil {
-				return fmt.Errorf("%w: step %s (instance %s): rule %s: %w", ErrEval, s.ID, s.InstanceID, e.rules[k].name, err)
+				outer = e.rules[k].name
+				if inner.rule == "" {
+					cause = err
+				}
+				break
 			}
 		}
 	}
-	return fmt.Errorf("%w: step %s (instance %s): %w", ErrEval, s.ID, s.InstanceID, cause)
+	switch {
+	case inner.rule != "" && outer != "" && inner.rule != outer:
+		return fmt.Errorf("%w: %s: rule %s, in %s at %s: %s", ErrEval, stepName(s), outer, inner.rule, inner.at, message(cause))
+	case inner.rule != "":
+		return fmt.Errorf("%w: %s: rule %s at %s: %s", ErrEval, stepName(s), inner.rule, inner.at, message(cause))
+	case outer != "":
+		return fmt.Errorf("%w: %s: rule %s: %w", ErrEval, stepName(s), outer, cause)
+	}
+	return fmt.Errorf("%w: %s: %w", ErrEval, stepName(s), cause)
 }
 
 // boundValues calls fn with the values of a rule set binding: the set
@@ -253,6 +318,9 @@ func findings(r ruleRef, val ast.Value) ([]plans.Finding, error) {
 	}
 	out := make([]plans.Finding, 0, len(items))
 	for _, it := range items {
+		if over(it, maxValueBytes) {
+			return nil, fmt.Errorf("rule %s returned a finding over %d MiB; keep findings short", r.name, maxValueBytes>>20)
+		}
 		switch x := it.Value.(type) {
 		case ast.String:
 			out = append(out, plans.Finding{Rule: r.name, Message: string(x)})

@@ -38,10 +38,15 @@ func RunTests(ctx context.Context, opts Options) ([]TestResult, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := checkSandbox(modules); err != nil {
+		return nil, err
+	}
 	store := inmem.NewFromObjectWithOpts(data, inmem.OptRoundTripOnWrite(false))
 	runner := tester.NewRunner().
 		SetStore(store).
 		SetModules(modules).
+		SetCompiler(newCompiler().WithEnablePrintStatements(true)).
+		RaiseBuiltinErrors(true).
 		SetDefaultRegoVersion(ast.RegoV1).
 		CapturePrintOutput(true).
 		SetTimeout(30 * time.Second)

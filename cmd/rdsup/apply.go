@@ -174,7 +174,8 @@ func runApply(ctx context.Context, stdout, stderr io.Writer, o *applyOptions) er
 	if err := o.trust.checkPolicySet(planPath, sess.Plan, eng, log); err != nil {
 		return err
 	}
-	o.exec.Window = policyWindow(ctx, eng, sess.Plan)
+	var recheck *windowErrors
+	o.exec.Window, recheck = policyWindow(ctx, eng, sess.Plan)
 	if err := preview(stdout, sess); err != nil {
 		return err
 	}
@@ -198,6 +199,9 @@ func runApply(ctx context.Context, stdout, stderr io.Writer, o *applyOptions) er
 		return fmt.Errorf("apply %s: %w (the journal %s is intact: run apply again to resume)", planPath, err, sess.Journal.Path())
 	}
 	if err := writeSummary(stdout, res); err != nil {
+		return err
+	}
+	if err := recheck.err(); err != nil {
 		return err
 	}
 	return applyOutcome(res, planPath)

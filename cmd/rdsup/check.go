@@ -108,7 +108,7 @@ func (o *checkOptions) judge(ctx context.Context, p *plans.Plan, rd output.Rende
 	err = e.Evaluate(ctx, p, at)
 	restoreGC()
 	if err != nil {
-		return err
+		return evalErr(err)
 	}
 	r := policy.NewReport(o.planFile, p)
 	if err := rd.Render(o.stdout, r); err != nil {

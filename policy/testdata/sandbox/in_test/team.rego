@@ -1,0 +1,3 @@
+package rdsup.team
+
+deny contains "x" if input.step.id == "nope"

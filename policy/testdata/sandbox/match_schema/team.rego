@@ -1,0 +1,6 @@
+package rdsup.team
+
+deny contains "bad" if {
+	[ok, _] := json.match_schema(input.instance, {"$ref": "file:///etc/passwd"})
+	not ok
+}

@@ -1,0 +1,5 @@
+package rdsup.team
+
+warn contains msg if {
+	msg := sprintf("env %v", [opa.runtime().env])
+}
