@@ -34,11 +34,13 @@ func TestPolicyFailsClosed(t *testing.T) {
 		stderr := []string{"policy evaluation failed: step ", c.rule, filepath.Join(pol, c.line), c.why}
 		tests = append(tests,
 			cliCase{name: "plan " + c.dir, args: []string{"plan", "-i", "../../testdata/fleet.yaml", "-o", filepath.Join(dir, c.dir+".json"), "-p", pol}, code: exitError, stderr: stderr},
-			cliCase{name: "check " + c.dir, args: []string{"check", plan, "-p", pol}, code: exitError, stderr: stderr},
+			cliCase{name: "check " + c.dir, args: []string{"check", plan, "-p", pol, "--allow-policy-change"}, code: exitError, stderr: stderr},
 			cliCase{name: "apply -i " + c.dir, args: []string{"apply", "-i", "../../testdata/fleet.yaml", "--simulate", "--yes", "-p", pol}, code: exitError, stderr: stderr},
-			// apply PLAN re-checks each step before it starts it: a failing
+			// check and apply PLAN judge the plan by a new policy set
+			// (--allow-policy-change); apply re-checks each step before it
+			// starts it: a failing
 			// re-check holds the step and fails the run.
-			cliCase{name: "apply " + c.dir, args: []string{"apply", plan, "--simulate", "--yes", "-p", pol}, code: exitError,
+			cliCase{name: "apply " + c.dir, args: []string{"apply", plan, "--simulate", "--yes", "-p", pol, "--allow-policy-change"}, code: exitError,
 				stderr: append([]string{"the policy re-check failed for "}, stderr...)},
 		)
 	}
@@ -59,9 +61,9 @@ func TestPolicyTimeout(t *testing.T) {
 	stderr := []string{"policy evaluation timed out after 200ms: step ", "was being evaluated, in rule rdsup.loop.deny at " + filepath.Join(loop, "loop.rego:"), "raise --policy-timeout"}
 	tests := []cliCase{
 		{name: "plan", args: []string{"plan", "-i", "../../testdata/fleet.yaml", "-o", filepath.Join(dir, "loop.json"), "-p", loop, "--policy-timeout", "200ms"}, code: exitError, stderr: stderr},
-		{name: "check", args: []string{"check", plan, "-p", loop, "--policy-timeout", "200ms"}, code: exitError, stderr: stderr},
+		{name: "check", args: []string{"check", plan, "-p", loop, "--allow-policy-change", "--policy-timeout", "200ms"}, code: exitError, stderr: stderr},
 		{name: "apply -i", args: []string{"apply", "-i", "../../testdata/fleet.yaml", "--simulate", "--yes", "-p", loop, "--policy-timeout", "200ms"}, code: exitError, stderr: stderr},
-		{name: "apply", args: []string{"apply", plan, "--simulate", "--yes", "-p", loop, "--policy-timeout", "200ms"}, code: exitError,
+		{name: "apply", args: []string{"apply", plan, "--simulate", "--yes", "-p", loop, "--allow-policy-change", "--policy-timeout", "200ms"}, code: exitError,
 			stderr: append([]string{"the policy re-check failed for "}, stderr...)},
 		{name: "zero", args: []string{"check", plan, "--policy-timeout", "0s"}, code: exitError, stderr: []string{`invalid argument "0s" for "--policy-timeout" flag: give a positive duration`}},
 		{name: "negative", args: []string{"plan", "-i", "../../testdata/fleet.yaml", "-o", filepath.Join(dir, "neg.json"), "--policy-timeout", "-1s"}, code: exitError, stderr: []string{`invalid argument "-1s" for "--policy-timeout" flag: give a positive duration`}},
