@@ -51,18 +51,18 @@ type Options struct {
 	// StartGrace: an Immediate upgrade whose instance is still Running on the
 	// old version this long after submission, never seen upgrading, failed.
 	StartGrace     time.Duration
-	WrongStateWait time.Duration // how long to retry an upgrade refused for the instance's state
-	RetryFor       time.Duration // how long to retry throttled and transient errors
-	// UnreachableFor: how long a region's endpoint may go unreached (DNS
-	// failure, refused connection) before the run ends with an error
-	// wrapping rdsapi.ErrUnreachable.
-	UnreachableFor time.Duration
+	WrongStateWait time.Duration    // how long to retry an upgrade refused for the instance's state
+	RetryFor       time.Duration    // how long to retry throttled and transient errors
 	Window         WindowFunc       // nil → DefaultWindow
 	Now            func() time.Time // the clock windows are judged by; nil → time.Now
 	Logger         *slog.Logger
 	// OnEvent, when set, is called (from many goroutines, serialised) for
 	// every step transition; progress displays use it.
 	OnEvent func(Event)
+	// UnreachableFor: how long a region's endpoint may go unreached (DNS
+	// failure, refused connection) before the run ends with an error
+	// wrapping rdsapi.ErrUnreachable.
+	UnreachableFor time.Duration
 }
 
 func (o *Options) defaults() {
