@@ -27,14 +27,22 @@ type Pinger interface {
 const preflightAttempts = 6
 
 // Preflight makes one authenticated read per region the plan's steps
-// touch, in region order, before anything is changed: wrong credentials,
+// not yet done (by j, which may be nil) touch, in region order, before
+// anything is changed: wrong credentials,
 // an unknown region or an unreachable endpoint come back as one error
 // (ErrPreflight) naming the region and what to check, instead of as many
 // failed steps. A Cloud that is not a Pinger is read with Describe of one
 // of the region's instances (not found is fine: the step reports it).
-func Preflight(ctx context.Context, p *plans.Plan, cloud Cloud) error {
+func Preflight(ctx context.Context, p *plans.Plan, j *Journal, cloud Cloud) error {
+	var recs map[string]StepRecord
+	if j != nil {
+		recs = j.Steps()
+	}
 	first := map[string]string{} // region → an instance of it
 	for _, s := range p.Steps {
+		if recs[s.ID].Phase == EventSucceeded {
+			continue
+		}
 		if _, ok := first[s.Region]; !ok {
 			first[s.Region] = s.InstanceID
 		}

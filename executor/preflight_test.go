@@ -73,7 +73,7 @@ func TestPreflight(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			start := time.Now()
-			err := Preflight(t.Context(), p, tt.cloud(t))
+			err := Preflight(t.Context(), p, nil, tt.cloud(t))
 			if len(tt.want) == 0 {
 				if err != nil {
 					t.Fatalf("preflight: %v", err)
@@ -103,7 +103,7 @@ func TestPreflight(t *testing.T) {
 func TestPreflightReadsEachRegionOnce(t *testing.T) {
 	p := examplePlan(t)
 	env := startSim(t, p, rdssim.Options{})
-	if err := Preflight(t.Context(), p, env.cloud); err != nil {
+	if err := Preflight(t.Context(), p, nil, env.cloud); err != nil {
 		t.Fatal(err)
 	}
 	regions := map[string]bool{}

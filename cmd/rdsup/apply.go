@@ -20,6 +20,7 @@ import (
 
 	"github.com/rdsup/rdsup/executor"
 	"github.com/rdsup/rdsup/executor/rdsapi"
+	"github.com/rdsup/rdsup/internal/logcollapse"
 	"github.com/rdsup/rdsup/plans"
 	"github.com/rdsup/rdsup/plans/render"
 )
@@ -29,6 +30,11 @@ const simPollInterval = 50 * time.Millisecond
 
 // simQPS is --simulate's API rate unless --qps is given.
 const simQPS = 1000
+
+// unreachableFor is how long apply keeps retrying an endpoint it cannot
+// reach at all (DNS failure, refused connection) before it ends the run;
+// tests shorten it.
+var unreachableFor = executor.DefaultUnreachableFor
 
 // defaultSimSpeed: two simulated hours per real second, so upgrades that
 // wait for a maintenance window a day away still finish in seconds.
@@ -137,7 +143,13 @@ func runApply(ctx context.Context, stdout, stderr io.Writer, o *applyOptions) er
 	if o.simulate && o.endpoint != "" {
 		return errors.New("--simulate and --endpoint exclude each other")
 	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	if o.exec.UnreachableFor == 0 {
+		o.exec.UnreachableFor = unreachableFor
+	}
+	logs := logcollapse.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}),
+		logcollapse.Options{Normalize: rdsapi.WithoutRequestID})
+	defer logs.Flush(context.WithoutCancel(ctx))
+	log := slog.New(logs)
 	o.exec.Logger = log
 	planPath, stateDir, cleanup, err := o.preparePlan(ctx, stderr)
 	if err != nil {
@@ -173,6 +185,9 @@ func runApply(ctx context.Context, stdout, stderr io.Writer, o *applyOptions) er
 		return err
 	}
 	defer stopSim()
+	if err := executor.Preflight(ctx, sess.Plan, sess.Journal, cloud); err != nil {
+		return err
+	}
 
 	stopSignals := exitOnSecondSignal(stderr, cleanup)
 	defer stopSignals()
@@ -180,6 +195,7 @@ func runApply(ctx context.Context, stdout, stderr io.Writer, o *applyOptions) er
 	o.exec.OnEvent = prog.event
 	res, err := executor.Run(ctx, sess.Plan, cloud, sess.Journal, o.exec)
 	prog.finish()
+	logs.Flush(context.WithoutCancel(ctx))
 	if err != nil {
 		return fmt.Errorf("apply %s: %w (the journal %s is intact: run apply again to resume)", planPath, err, sess.Journal.Path())
 	}

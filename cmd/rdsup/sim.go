@@ -108,10 +108,12 @@ func runSim(ctx context.Context, stdout, stderr io.Writer, o *simOptions) error 
 	endpoint := "http://" + ln.Addr().String()
 	fmt.Fprintf(stdout, "rdsup sim: %d instances from %s\n", len(sim.Instances()), source)
 	fmt.Fprintf(stdout, "endpoint:          %s\n", endpoint)
-	fmt.Fprintf(stdout, "access key id:     %s\n", opts.AccessKeyID)
 	if generated {
+		fmt.Fprintf(stdout, "access key id:     %s\n", opts.AccessKeyID)
 		fmt.Fprintf(stdout, "access key secret: %s\n", opts.AccessKeySecret)
 		fmt.Fprintf(stdout, "export %s=%s %s=%s\n", envAccessKeyID, opts.AccessKeyID, envAccessKeySecret, opts.AccessKeySecret)
+	} else {
+		fmt.Fprintf(stdout, "key pair:          from %s and %s (not printed)\n", envAccessKeyID, envAccessKeySecret)
 	}
 	fmt.Fprintf(stdout, "apply with:        rdsup apply PLANFILE --endpoint %s\n", endpoint)
 	fmt.Fprintf(stdout, "observe:           curl %s/_sim/instances   curl %s/_sim/calls\n", endpoint, endpoint)

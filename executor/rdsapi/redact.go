@@ -38,3 +38,10 @@ func redact(s string, keyIDs ...string) string {
 	}
 	return s
 }
+
+// requestIDNote is how Error names the service's request id.
+var requestIDNote = regexp.MustCompile(` ?\(request [0-9A-Za-z-]+\)`)
+
+// WithoutRequestID drops the "(request ID)" notes of errors from s, so
+// messages that differ only by request id compare equal (log collapsing).
+func WithoutRequestID(s string) string { return requestIDNote.ReplaceAllString(s, "") }
