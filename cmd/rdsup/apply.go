@@ -131,6 +131,11 @@ denied steps, 3 work left pending (window closed with --no-wait, interrupted).`,
 	f.DurationVar(&o.exec.StepTimeout, "step-timeout", executor.DefaultStepTimeout, "from the upgrade call to Running on the target version (MaintainTime upgrades: from when the upgrade starts, at the latest from the opening of the maintenance window); a timed-out step fails and the next apply polls it again")
 	f.BoolVar(&o.exec.KeepGoing, "keep-going", false, "after a failure, keep starting steps of other clusters")
 	f.BoolVar(&o.exec.NoWait, "no-wait", false, "never wait for a maintenance window: leave steps outside it pending, and MaintainTime upgrades the cloud accepted but starts only when the window opens scheduled (exit 3; the next apply polls them)")
+	limitFloat(f, "sim-speed", 0, 1e6, true)
+	limitInt(f, "concurrency", 1, 1000)
+	limitFloat(f, "qps", 0, 10000, true)
+	limitDuration(f, "poll-interval", time.Millisecond, time.Hour)
+	limitDuration(f, "step-timeout", time.Second, 30*24*time.Hour)
 	_ = cmd.MarkFlagFilename("inventory", "yaml", "yml")
 	o.policy.addFlags(f)
 	return cmd

@@ -81,6 +81,14 @@ a failing run can be replayed.`,
 	f.StringSliceVar(&o.faults.FailUpgrade, "fail", nil, "instance ids whose upgrades fail")
 	f.StringSliceVar(&o.drift, "drift", nil, "instances that drift on their own: ID[=STATUS][@AFTER], e.g. rr-1=Restarting@30s")
 	f.Float64Var(&o.faults.DriftRate, "drift-rate", 0, "probability per read that an idle instance starts Restarting for 5 minutes")
+	limitDuration(f, "upgrade-duration", 0, 24*time.Hour)
+	limitFloat(f, "time-scale", 0, 1e6, true)
+	limitDuration(f, "save-interval", 100*time.Millisecond, 24*time.Hour)
+	for _, rate := range []string{"throttle-rate", "error-rate", "drop-rate", "fail-rate", "drift-rate"} {
+		limitFloat(f, rate, 0, 1, false)
+	}
+	limitFloat(f, "throttle-qps", 0, 1e6, false)
+	limitDuration(f, "latency", 0, 5*time.Minute)
 	_ = cmd.MarkFlagFilename("inventory", "yaml", "yml")
 	return cmd
 }
