@@ -80,6 +80,13 @@ opening of the instance's maintenance window, so an upgrade that never starts
 fails instead of being waited on forever. A timed-out step is not spent: the
 next apply polls it again.
 
+Before any step starts, apply makes one authenticated read per region with
+steps left: rejected credentials, an unknown region or an unreachable endpoint
+end the run there with one message (exit 1), nothing changed. During the run an
+endpoint that cannot be reached at all (DNS failure, refused connection) is
+retried for 2 minutes, then apply stops as if interrupted and exits 1; run it
+again to resume.
+
 With -i INVENTORY, apply plans first (like rdsup plan), writes the plan to -o
 and applies it. --simulate runs everything against an in-process simulator of
 the RDS API seeded from the plan's inventory snapshot, with accelerated time;
