@@ -67,7 +67,7 @@ func TestApplyNeverPrintsSecrets(t *testing.T) {
 		{"faulty simulator", func(t *testing.T, path string) string {
 			p := loadPlan(t, path)
 			_, endpoint := rdssimtest.StartTestServer(t, p.Instances, rdssim.Options{UpgradeDuration: 30 * time.Millisecond, Seed: 7,
-				Faults: rdssim.Faults{ServerErrorRate: 0.3, ThrottleRate: 0.2, DropResponseRate: 0.1}})
+				Faults: rdssim.Faults{ServerErrorRate: 0.3, ThrottleRate: 0.2, DropResponseRate: 0.3}})
 			return endpoint
 		}, rdssimtest.AccessKeySecret, exitOK, []string{"step retry"}},
 		{"wrong secret", func(t *testing.T, path string) string {
