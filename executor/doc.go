@@ -3,7 +3,10 @@
 // depends on succeeded; no wave barriers), bounded concurrency and API
 // rate, batched polling, retries with backoff, an append-only fsynced
 // journal that makes a killed apply resumable, and a file lock so one plan
-// is applied by one process at a time. It talks to the cloud through the
+// is applied by one process at a time (lock and journal never opened
+// through a symbolic link), a preflight read per region before any step,
+// and a bound on how long an unreachable endpoint is retried. It talks to
+// the cloud through the
 // small Cloud interface, implemented by executor/rdsapi over the real SDK.
 // It knows nothing of how a plan was made.
 package executor

@@ -59,6 +59,10 @@ type Options struct {
 	// OnEvent, when set, is called (from many goroutines, serialised) for
 	// every step transition; progress displays use it.
 	OnEvent func(Event)
+	// UnreachableFor: how long a region's endpoint may go unreached (DNS
+	// failure, refused connection) before the run ends with an error
+	// wrapping rdsapi.ErrUnreachable.
+	UnreachableFor time.Duration
 }
 
 func (o *Options) defaults() {
@@ -82,6 +86,9 @@ func (o *Options) defaults() {
 	}
 	if o.RetryFor <= 0 {
 		o.RetryFor = DefaultRetryFor
+	}
+	if o.UnreachableFor <= 0 {
+		o.UnreachableFor = DefaultUnreachableFor
 	}
 	if o.Window == nil {
 		o.Window = DefaultWindow
@@ -182,7 +189,9 @@ func CheckApplicable(p *plans.Plan) error {
 // stops starting steps and stops polling (everything is journaled, a later
 // Run resumes); Run returns when every goroutine it started has ended. The
 // error is non-nil only when the executor itself failed (journal I/O,
-// invalid plan); step failures are in the Result.
+// invalid plan) or the endpoint stayed unreachable for UnreachableFor
+// (rdsapi.ErrUnreachable; the steps stop as if interrupted); step
+// failures are in the Result.
 func Run(ctx context.Context, p *plans.Plan, cloud Cloud, j *Journal, opts Options) (*Result, error) {
 	opts.defaults()
 	if err := CheckApplicable(p); err != nil {
@@ -191,8 +200,14 @@ func Run(ctx context.Context, p *plans.Plan, cloud Cloud, j *Journal, opts Optio
 	if j.planID != p.ID {
 		return nil, fmt.Errorf("%w: journal %s is for plan %s, not %s", ErrJournalMismatch, j.path, shortID(j.planID), shortID(p.ID))
 	}
-	r := newRunner(p, cloud, j, opts)
-	return r.run(ctx)
+	ctx, abort := context.WithCancelCause(ctx)
+	defer abort(nil)
+	r := newRunner(p, newReachGuard(cloud, opts.UnreachableFor, abort), j, opts)
+	res, err := r.run(ctx)
+	if cause := context.Cause(ctx); err == nil && errors.Is(cause, rdsapi.ErrUnreachable) {
+		return res, cause
+	}
+	return res, err
 }
 
 // rateLimited counts and paces every call to the cloud.

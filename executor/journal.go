@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"sync"
@@ -88,18 +89,21 @@ func JournalPath(planPath string) string { return planPath + ".journal" }
 
 // OpenJournal opens (or creates) the journal at path for plan planID. A
 // torn last line — the process died mid-write — is cut off; any other
-// damage, or a journal of another plan, is an error.
+// damage, or a journal of another plan, is an error. The journal is never
+// opened through a symbolic link (ErrNotRegular) and is created 0644 as
+// the umask allows.
 func OpenJournal(path, planID string) (*Journal, error) {
-	data, err := os.ReadFile(path)
-	if err != nil && !errors.Is(err, os.ErrNotExist) {
+	f, err := openRegular("journal", path, os.O_RDWR|os.O_CREATE, filePerm)
+	if err != nil {
+		return nil, fmt.Errorf("open journal: %w", err)
+	}
+	data, err := io.ReadAll(f)
+	if err != nil {
+		f.Close()
 		return nil, fmt.Errorf("open journal: %w", err)
 	}
 	j := &Journal{path: path, planID: planID, steps: map[string]StepRecord{}}
 	if len(data) == 0 {
-		f, err := os.OpenFile(path, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
-		if err != nil {
-			return nil, fmt.Errorf("create journal: %w", err)
-		}
 		j.f = f
 		if err := j.write(Record{Time: time.Now().UTC(), Event: EventJournal, Plan: planID, Version: JournalVersion}); err != nil {
 			f.Close()
@@ -110,17 +114,15 @@ func OpenJournal(path, planID string) (*Journal, error) {
 	}
 	good, err := j.replay(data)
 	if err != nil {
+		f.Close()
 		return nil, err
 	}
 	if good == 0 { // the header itself was torn: no step can have been recorded
+		f.Close()
 		if err := os.Remove(path); err != nil {
 			return nil, fmt.Errorf("repair journal %s: %w", path, err)
 		}
 		return OpenJournal(path, planID)
-	}
-	f, err := os.OpenFile(path, os.O_WRONLY, 0o644)
-	if err != nil {
-		return nil, fmt.Errorf("open journal: %w", err)
 	}
 	if good < len(data) { // drop the torn tail so the next record starts on its own line
 		if err := f.Truncate(int64(good)); err != nil {
@@ -140,10 +142,15 @@ func OpenJournal(path, planID string) (*Journal, error) {
 // journal reads as empty (nothing applied yet).
 func ReadJournal(path, planID string) (map[string]StepRecord, error) {
 	j := &Journal{path: path, planID: planID, steps: map[string]StepRecord{}}
-	data, err := os.ReadFile(path)
+	f, err := openRegular("journal", path, os.O_RDONLY, 0)
 	if errors.Is(err, os.ErrNotExist) {
 		return j.steps, nil
 	}
+	if err != nil {
+		return nil, fmt.Errorf("read journal: %w", err)
+	}
+	data, err := io.ReadAll(f)
+	f.Close()
 	if err != nil {
 		return nil, fmt.Errorf("read journal: %w", err)
 	}

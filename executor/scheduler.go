@@ -3,6 +3,7 @@ package executor
 import (
 	"container/heap"
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -10,6 +11,7 @@ import (
 
 	"golang.org/x/time/rate"
 
+	"github.com/rdsup/rdsup/executor/rdsapi"
 	"github.com/rdsup/rdsup/plans"
 )
 
@@ -159,6 +161,10 @@ func (r *runner) run(ctx context.Context) (*Result, error) {
 		case <-done:
 			done = nil
 			stopping, res.Interrupted = true, true
+			if cause := context.Cause(ctx); errors.Is(cause, rdsapi.ErrUnreachable) {
+				r.o.Logger.Error("stopping: the endpoint stays unreachable; steps are left to resume", "err", cause)
+				break
+			}
 			r.o.Logger.Warn("interrupted: not starting new steps; in-flight upgrades continue in the cloud and the next apply resumes them")
 		case <-timer:
 			now := r.o.Now()

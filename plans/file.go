@@ -2,6 +2,7 @@ package plans
 
 import (
 	"bytes"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -204,20 +205,17 @@ func Write(path string, p *Plan) error {
 
 // WriteFileAtomic writes data to a temporary file in path's directory,
 // syncs it, renames it over path and syncs the directory, so readers see
-// either the old file or the new one, never a torn one.
+// either the old file or the new one, never a torn one. The file is
+// created with perm as the umask allows (no chmod that would override it).
 func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
 	dir := filepath.Dir(path)
-	f, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp-*")
+	f, err := createTemp(dir, "."+filepath.Base(path)+".tmp-", perm)
 	if err != nil {
 		return err
 	}
 	tmp := f.Name()
 	defer os.Remove(tmp) // no-op after a successful rename
 	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Chmod(perm); err != nil {
 		f.Close()
 		return err
 	}
@@ -240,3 +238,19 @@ func WriteFileAtomic(path string, data []byte, perm os.FileMode) error {
 
 // sizeHint estimates the encoded size of p, so the buffer grows rarely.
 func sizeHint(p *Plan) int { return 4096 + 1100*len(p.Steps) + 450*len(p.Instances) }
+
+// createTemp is os.CreateTemp with the mode passed to open (os.CreateTemp
+// makes 0600 files whatever the umask).
+func createTemp(dir, prefix string, perm os.FileMode) (*os.File, error) {
+	for range 100 {
+		var b [8]byte
+		if _, err := rand.Read(b[:]); err != nil {
+			return nil, err
+		}
+		f, err := os.OpenFile(filepath.Join(dir, prefix+hex.EncodeToString(b[:])), os.O_RDWR|os.O_CREATE|os.O_EXCL, perm)
+		if !errors.Is(err, os.ErrExist) {
+			return f, err
+		}
+	}
+	return nil, fmt.Errorf("create a temporary file in %s: too many collisions", dir)
+}

@@ -20,6 +20,7 @@ import (
 
 	"github.com/rdsup/rdsup/executor"
 	"github.com/rdsup/rdsup/executor/rdsapi"
+	"github.com/rdsup/rdsup/internal/logcollapse"
 	"github.com/rdsup/rdsup/plans"
 	"github.com/rdsup/rdsup/plans/render"
 )
@@ -29,6 +30,11 @@ const simPollInterval = 50 * time.Millisecond
 
 // simQPS is --simulate's API rate unless --qps is given.
 const simQPS = 1000
+
+// unreachableFor is how long apply keeps retrying an endpoint it cannot
+// reach at all (DNS failure, refused connection) before it ends the run;
+// tests shorten it.
+var unreachableFor = executor.DefaultUnreachableFor
 
 // defaultSimSpeed: two simulated hours per real second, so upgrades that
 // wait for a maintenance window a day away still finish in seconds.
@@ -74,6 +80,13 @@ upgrades from when the cloud starts the upgrade and at the latest from the
 opening of the instance's maintenance window, so an upgrade that never starts
 fails instead of being waited on forever. A timed-out step is not spent: the
 next apply polls it again.
+
+Before any step starts, apply makes one authenticated read per region with
+steps left: rejected credentials, an unknown region or an unreachable endpoint
+end the run there with one message (exit 1), nothing changed. During the run an
+endpoint that cannot be reached at all (DNS failure, refused connection) is
+retried for 2 minutes, then apply stops as if interrupted and exits 1; run it
+again to resume.
 
 With -i INVENTORY, apply plans first (like rdsup plan), writes the plan to -o
 and applies it. --simulate runs everything against an in-process simulator of
@@ -132,6 +145,11 @@ denied steps, 3 work left pending (window closed with --no-wait, interrupted).`,
 	f.DurationVar(&o.exec.StepTimeout, "step-timeout", executor.DefaultStepTimeout, "from the upgrade call to Running on the target version (MaintainTime upgrades: from when the upgrade starts, at the latest from the opening of the maintenance window); a timed-out step fails and the next apply polls it again")
 	f.BoolVar(&o.exec.KeepGoing, "keep-going", false, "after a failure, keep starting steps of other clusters")
 	f.BoolVar(&o.exec.NoWait, "no-wait", false, "never wait for a maintenance window: leave steps outside it pending, and MaintainTime upgrades the cloud accepted but starts only when the window opens scheduled (exit 3; the next apply polls them)")
+	limitFloat(f, "sim-speed", 0, 1e6, true)
+	limitInt(f, "concurrency", 1, 1000)
+	limitFloat(f, "qps", 0, 10000, true)
+	limitDuration(f, "poll-interval", time.Millisecond, time.Hour)
+	limitDuration(f, "step-timeout", time.Second, 30*24*time.Hour)
 	_ = cmd.MarkFlagFilename("inventory", "yaml", "yml")
 	o.policy.addFlags(f)
 	o.trust.addFlags(f)
@@ -145,7 +163,13 @@ func runApply(ctx context.Context, stdout, stderr io.Writer, o *applyOptions) er
 	if o.simulate && o.endpoint != "" {
 		return errors.New("--simulate and --endpoint exclude each other")
 	}
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	if o.exec.UnreachableFor == 0 {
+		o.exec.UnreachableFor = unreachableFor
+	}
+	logs := logcollapse.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}),
+		logcollapse.Options{Normalize: rdsapi.WithoutRequestID})
+	defer logs.Flush(context.WithoutCancel(ctx))
+	log := slog.New(logs)
 	o.exec.Logger = log
 	planPath, stateDir, cleanup, err := o.preparePlan(ctx, stderr)
 	if err != nil {
@@ -188,6 +212,9 @@ func runApply(ctx context.Context, stdout, stderr io.Writer, o *applyOptions) er
 		return err
 	}
 	defer stopSim()
+	if err := executor.Preflight(ctx, sess.Plan, sess.Journal, cloud); err != nil {
+		return err
+	}
 
 	stopSignals := exitOnSecondSignal(stderr, cleanup)
 	defer stopSignals()
@@ -195,6 +222,7 @@ func runApply(ctx context.Context, stdout, stderr io.Writer, o *applyOptions) er
 	o.exec.OnEvent = prog.event
 	res, err := executor.Run(ctx, sess.Plan, cloud, sess.Journal, o.exec)
 	prog.finish()
+	logs.Flush(context.WithoutCancel(ctx))
 	if err != nil {
 		return fmt.Errorf("apply %s: %w (the journal %s is intact: run apply again to resume)", planPath, err, sess.Journal.Path())
 	}

@@ -34,33 +34,9 @@ func (o *policyOptions) addFlags(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&o.data, "data", nil, "YAML or JSON data file merged over the built-in policy data; repeatable")
 	fs.BoolVar(&o.noDefaults, "no-default-policies", false, "leave out the built-in policies")
 	fs.StringVar(&o.at, "at", "", "time the policies judge the plan at (input.plan.at), RFC 3339; default now")
-	o.timeout = defaultPolicyTimeout
-	fs.Var(positiveDuration{&o.timeout}, "policy-timeout", "longest the policies may take to judge the plan (with apply: to re-check one step); past it the command fails naming the rule and step")
+	fs.DurationVar(&o.timeout, "policy-timeout", defaultPolicyTimeout, "longest the policies may take to judge the plan (with apply: to re-check one step); past it the command fails naming the rule and step")
+	limitDuration(fs, "policy-timeout", time.Millisecond, 24*time.Hour)
 }
-
-// positiveDuration is a duration flag that refuses 0 and negative values.
-type positiveDuration struct{ d *time.Duration }
-
-func (p positiveDuration) String() string {
-	if p.d == nil {
-		return ""
-	}
-	return p.d.String()
-}
-
-func (p positiveDuration) Set(s string) error {
-	d, err := time.ParseDuration(s)
-	if err != nil {
-		return err
-	}
-	if d <= 0 {
-		return errors.New("give a positive duration, like 30s")
-	}
-	*p.d = d
-	return nil
-}
-
-func (p positiveDuration) Type() string { return "duration" }
 
 // options turns the flags into the policy package's options.
 func (o *policyOptions) options() policy.Options {

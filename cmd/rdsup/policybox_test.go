@@ -38,8 +38,7 @@ func TestPolicyFailsClosed(t *testing.T) {
 			cliCase{name: "apply -i " + c.dir, args: []string{"apply", "-i", "../../testdata/fleet.yaml", "--simulate", "--yes", "-p", pol}, code: exitError, stderr: stderr},
 			// check and apply PLAN judge the plan by a new policy set
 			// (--allow-policy-change); apply re-checks each step before it
-			// starts it: a failing
-			// re-check holds the step and fails the run.
+			// starts it: a failing re-check holds the step and fails the run.
 			cliCase{name: "apply " + c.dir, args: []string{"apply", plan, "--simulate", "--yes", "-p", pol, "--allow-policy-change"}, code: exitError,
 				stderr: append([]string{"the policy re-check failed for "}, stderr...)},
 		)
@@ -65,8 +64,8 @@ func TestPolicyTimeout(t *testing.T) {
 		{name: "apply -i", args: []string{"apply", "-i", "../../testdata/fleet.yaml", "--simulate", "--yes", "-p", loop, "--policy-timeout", "200ms"}, code: exitError, stderr: stderr},
 		{name: "apply", args: []string{"apply", plan, "--simulate", "--yes", "-p", loop, "--allow-policy-change", "--policy-timeout", "200ms"}, code: exitError,
 			stderr: append([]string{"the policy re-check failed for "}, stderr...)},
-		{name: "zero", args: []string{"check", plan, "--policy-timeout", "0s"}, code: exitError, stderr: []string{`invalid argument "0s" for "--policy-timeout" flag: give a positive duration`}},
-		{name: "negative", args: []string{"plan", "-i", "../../testdata/fleet.yaml", "-o", filepath.Join(dir, "neg.json"), "--policy-timeout", "-1s"}, code: exitError, stderr: []string{`invalid argument "-1s" for "--policy-timeout" flag: give a positive duration`}},
+		{name: "zero", args: []string{"check", plan, "--policy-timeout", "0s"}, code: exitError, stderr: []string{"--policy-timeout 0s: must be from 1ms to 24h"}},
+		{name: "negative", args: []string{"plan", "-i", "../../testdata/fleet.yaml", "-o", filepath.Join(dir, "neg.json"), "--policy-timeout", "-1s"}, code: exitError, stderr: []string{"--policy-timeout -1s: must be from 1ms to 24h"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

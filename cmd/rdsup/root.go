@@ -15,6 +15,8 @@ primary, checks each step against Rego policies, and applies an approved plan
 through the Alibaba Cloud API exactly once per instance, resumably.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		// numeric flags out of their declared range stop every command
+		PersistentPreRunE: func(cmd *cobra.Command, _ []string) error { return checkLimits(cmd) },
 	}
 	root.AddCommand(
 		newPlanCmd(),

@@ -84,6 +84,14 @@ a failing run can be replayed.`,
 	f.Float64Var(&o.faults.DriftRate, "drift-rate", 0, "probability per read that an idle instance starts Restarting for 5 minutes")
 	f.StringArrayVar(&o.refuse, "refuse", nil, "refuse the upgrade of an instance as the service refuses one that is not eligible: ID=CODE, repeatable; CODE one of "+
 		strings.Join(rdssim.RefusalCodes(), ", "))
+	limitDuration(f, "upgrade-duration", 0, 24*time.Hour)
+	limitFloat(f, "time-scale", 0, 1e6, true)
+	limitDuration(f, "save-interval", 100*time.Millisecond, 24*time.Hour)
+	for _, rate := range []string{"throttle-rate", "error-rate", "drop-rate", "fail-rate", "drift-rate"} {
+		limitFloat(f, rate, 0, 1, false)
+	}
+	limitFloat(f, "throttle-qps", 0, 1e6, false)
+	limitDuration(f, "latency", 0, 5*time.Minute)
 	_ = cmd.MarkFlagFilename("inventory", "yaml", "yml")
 	return cmd
 }
@@ -111,10 +119,12 @@ func runSim(ctx context.Context, stdout, stderr io.Writer, o *simOptions) error 
 	endpoint := "http://" + ln.Addr().String()
 	fmt.Fprintf(stdout, "rdsup sim: %d instances from %s\n", len(sim.Instances()), source)
 	fmt.Fprintf(stdout, "endpoint:          %s\n", endpoint)
-	fmt.Fprintf(stdout, "access key id:     %s\n", opts.AccessKeyID)
 	if generated {
+		fmt.Fprintf(stdout, "access key id:     %s\n", opts.AccessKeyID)
 		fmt.Fprintf(stdout, "access key secret: %s\n", opts.AccessKeySecret)
 		fmt.Fprintf(stdout, "export %s=%s %s=%s\n", envAccessKeyID, opts.AccessKeyID, envAccessKeySecret, opts.AccessKeySecret)
+	} else {
+		fmt.Fprintf(stdout, "key pair:          from %s and %s (not printed)\n", envAccessKeyID, envAccessKeySecret)
 	}
 	fmt.Fprintf(stdout, "apply with:        rdsup apply PLANFILE --endpoint %s\n", endpoint)
 	fmt.Fprintf(stdout, "observe:           curl %s/_sim/instances   curl %s/_sim/calls\n", endpoint, endpoint)

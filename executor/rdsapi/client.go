@@ -52,6 +52,7 @@ type Client struct {
 	calls   atomic.Int64
 	// describeSingly: the service refused a list of ids (see Describe)
 	describeSingly atomic.Bool
+	keyID          string // the access key id when New resolved it: redacted from every error
 }
 
 // New builds a client and checks that credentials can be resolved, so a
@@ -76,13 +77,15 @@ func New(cfg Config) (*Client, error) {
 	default:
 		c.creds = &lockedProvider{p: credentials.NewDefaultCredentialsProvider()}
 	}
-	if _, err := c.creds.GetCredentials(); err != nil {
+	cred, err := c.creds.GetCredentials()
+	if err != nil {
 		hint := "set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET (and ALIBABA_CLOUD_SECURITY_TOKEN for STS), pass --profile NAME of ~/.aliyun/config.json, or run on an instance with a RAM role"
 		if cfg.Profile != "" {
 			hint = fmt.Sprintf("check profile %q in ~/.aliyun/config.json", cfg.Profile)
 		}
 		return nil, fmt.Errorf("resolve Alibaba Cloud credentials: %s", hint)
 	}
+	c.keyID = cred.AccessKeyId
 	n := cfg.MaxConns
 	if n <= 0 {
 		n = 16
@@ -93,7 +96,7 @@ func New(cfg Config) (*Client, error) {
 		t.MaxIdleConnsPerHost = n
 		base = t
 	}
-	c.tr = &ctxTransport{base: base, ctxs: map[string]context.Context{}}
+	c.tr = &ctxTransport{base: base, calls: map[string]*call{}}
 	c.clients = make(chan *rds.Client, n)
 	for range n {
 		cl, err := c.newSDKClient()
@@ -126,7 +129,9 @@ func (c *Client) Scheme() string { return c.scheme }
 func (c *Client) Calls() int64 { return c.calls.Load() }
 
 // do runs fn with a pooled SDK client; the HTTP request it sends is bound
-// to ctx, so cancelling ctx aborts the call.
+// to ctx, so cancelling ctx aborts the call. Errors leave scrubbed of the
+// signed URL (see redact) and, when the endpoint could not be reached at
+// all, marked ErrUnreachable.
 func (c *Client) do(ctx context.Context, fn func(cl *rds.Client, callID string) error) error {
 	var cl *rds.Client
 	select {
@@ -135,14 +140,14 @@ func (c *Client) do(ctx context.Context, fn func(cl *rds.Client, callID string) 
 		return ctx.Err()
 	}
 	defer func() { c.clients <- cl }()
-	id := c.tr.register(ctx)
-	defer c.tr.unregister(id)
+	k := c.tr.register(ctx)
+	defer c.tr.unregister(k.id)
 	c.calls.Add(1)
-	err := fn(cl, id)
+	err := fn(cl, k.id)
 	if ctx.Err() != nil && err != nil {
 		return ctx.Err()
 	}
-	return err
+	return c.scrub(k, err)
 }
 
 // lockedProvider serialises a credentials provider shared by many clients
@@ -166,36 +171,64 @@ func (l *lockedProvider) GetProviderName() string { return l.p.GetProviderName()
 const callHeader = "X-Rdsup-Call"
 
 type ctxTransport struct {
-	base http.RoundTripper
-	mu   sync.Mutex
-	next int64
-	ctxs map[string]context.Context
+	base  http.RoundTripper
+	mu    sync.Mutex
+	next  int64
+	calls map[string]*call
 }
 
-func (t *ctxTransport) register(ctx context.Context) string {
+// call is one API call as the transport saw it.
+type call struct {
+	id  string
+	ctx context.Context
+
+	mu     sync.Mutex
+	method string // of the HTTP request, once sent
+	host   string
+	act    string // its Action parameter
+	netErr error  // the transport's own error (no URL in it), nil once a response came
+}
+
+func (k *call) sent() (method, host string, netErr error) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.method, k.host, k.netErr
+}
+
+func (k *call) action() string {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	return k.act
+}
+
+func (t *ctxTransport) register(ctx context.Context) *call {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.next++
-	id := strconv.FormatInt(t.next, 10)
-	t.ctxs[id] = ctx
-	return id
+	k := &call{id: strconv.FormatInt(t.next, 10), ctx: ctx}
+	t.calls[k.id] = k
+	return k
 }
 
 func (t *ctxTransport) unregister(id string) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	delete(t.ctxs, id)
+	delete(t.calls, id)
 }
 
 func (t *ctxTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	id := req.Header.Get(callHeader)
 	t.mu.Lock()
-	ctx, ok := t.ctxs[id]
+	k, ok := t.calls[id]
 	t.mu.Unlock()
 	if !ok {
 		return nil, errors.New("rdsapi: request without a call context")
 	}
-	r := req.Clone(ctx)
+	r := req.Clone(k.ctx)
 	r.Header.Del(callHeader)
-	return t.base.RoundTrip(r)
+	resp, err := t.base.RoundTrip(r)
+	k.mu.Lock()
+	k.method, k.host, k.act, k.netErr = r.Method, r.URL.Host, r.URL.Query().Get("Action"), err
+	k.mu.Unlock()
+	return resp, err
 }

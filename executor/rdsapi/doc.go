@@ -7,5 +7,9 @@
 //
 // Requests go over HTTPS to the region's public endpoint unless an
 // endpoint URL is given (http://127.0.0.1:PORT for the simulator).
-// Credentials come from the SDK's standard chain; they are never logged.
+// Credentials come from the SDK's standard chain; they are never logged,
+// and every error this package returns is scrubbed of the signed request
+// URL (access key id, Signature, SignatureNonce) and of anything shaped
+// like a key id. Calls that never reached the endpoint are ErrUnreachable,
+// refusals of the credentials ErrCredentials.
 package rdsapi
