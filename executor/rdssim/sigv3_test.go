@@ -3,6 +3,7 @@ package rdssim_test
 import (
 	"bytes"
 	"encoding/json"
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
@@ -71,6 +72,7 @@ func (e *v3env) newClient(t *testing.T, id, secret string) *openapi.Client {
 // form parameters in a form body, extra headers on top of the signed ones.
 type call struct {
 	action, method string
+	bodyType       string // json (default) or string (the raw body)
 	query, form    map[string]string
 	headers        map[string]string
 }
@@ -87,14 +89,20 @@ func (e *v3env) do(c *openapi.Client, k call) (map[string]any, error) {
 		}
 		req.Body = body
 	}
+	if k.bodyType == "" {
+		k.bodyType = "json"
+	}
 	params := &openapi.Params{
 		Action: tea.String(k.action), Version: tea.String(rdssim.APIVersion), Protocol: tea.String("HTTP"),
 		Pathname: tea.String("/"), Method: tea.String(k.method), AuthType: tea.String("AK"),
-		Style: tea.String("RPC"), ReqBodyType: tea.String("formData"), BodyType: tea.String("json"),
+		Style: tea.String("RPC"), ReqBodyType: tea.String("formData"), BodyType: tea.String(k.bodyType),
 	}
 	resp, err := c.CallApi(params, req, &dara.RuntimeOptions{})
 	if err != nil {
 		return nil, err
+	}
+	if k.bodyType == "string" {
+		return map[string]any{"raw": resp["body"]}, nil
 	}
 	body, _ := resp["body"].(map[string]any)
 	return body, nil
@@ -261,5 +269,55 @@ func TestV3ReusedNonce(t *testing.T) {
 	calls := e.sim.Calls()
 	if len(calls) != 2 || calls[0].Outcome != "applied" || calls[1].Outcome != "error:SignatureNonceUsed" {
 		t.Fatalf("calls = %+v, want applied then error:SignatureNonceUsed", calls)
+	}
+}
+
+// specialValues need every rule of the canonical query's percent-encoding.
+var specialValues = []string{"a b", "a*b", "a~b", "a/b+c", "a&b=c", "é", "100%", "\"quoted\""}
+
+// TestSignaturesWithSpecialCharacters: both schemes canonicalise awkward
+// parameter values as the clients do, in the query and in a form body.
+func TestSignaturesWithSpecialCharacters(t *testing.T) {
+	e3 := startV3(t, rdssim.Options{}, nil)
+	e1 := start(t, rdssim.Options{})
+	for _, v := range specialValues {
+		t.Run(v, func(t *testing.T) {
+			q := map[string]string{"RegionId": "cn-hangzhou", "Engine": v}
+			if _, err := e3.do(e3.client, call{action: "DescribeDBInstances", method: "GET", query: q}); err != nil {
+				t.Errorf("v3 GET query: %v", err)
+			}
+			if _, err := e3.do(e3.client, call{action: "DescribeDBInstances", form: q}); err != nil {
+				t.Errorf("v3 POST form: %v", err)
+			}
+			if _, err := e1.common(t, "GET", "JSON", "DescribeDBInstances", q, nil); err != nil {
+				t.Errorf("v1 GET query: %v", err)
+			}
+			if _, err := e1.common(t, "POST", "JSON", "DescribeDBInstances", nil, q); err != nil {
+				t.Errorf("v1 POST form: %v", err)
+			}
+		})
+	}
+}
+
+func TestV3FormatXML(t *testing.T) {
+	e := startV3(t, rdssim.Options{}, nil)
+	body, err := e.do(e.client, call{action: "DescribeDBInstanceAttribute", bodyType: "string",
+		query: map[string]string{"DBInstanceId": "rm-pay", "Format": "XML"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := body["raw"].(string)
+	var doc struct {
+		XMLName xml.Name
+		Items   struct {
+			DBInstanceAttribute []struct{ DBInstanceId, EngineVersion string }
+		}
+	}
+	if err := xml.Unmarshal([]byte(raw), &doc); err != nil {
+		t.Fatalf("not XML: %v\n%s", err, raw)
+	}
+	if doc.XMLName.Local != "DescribeDBInstanceAttributeResponse" || len(doc.Items.DBInstanceAttribute) != 1 ||
+		doc.Items.DBInstanceAttribute[0].DBInstanceId != "rm-pay" {
+		t.Fatalf("XML answer = %+v\n%s", doc, raw)
 	}
 }
