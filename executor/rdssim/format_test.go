@@ -1,9 +1,12 @@
 package rdssim_test
 
 import (
+	"encoding/json"
 	"encoding/xml"
 	"errors"
+	"io"
 	"maps"
+	"net/http"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -93,6 +96,57 @@ func TestV1GetAndFormBody(t *testing.T) {
 			}
 			if s := resp.GetHttpContentString(); !strings.Contains(s, `"DBInstanceId":"rm-pay"`) {
 				t.Fatalf("response does not describe rm-pay: %s", s)
+			}
+		})
+	}
+}
+
+// TestMalformedRequests: requests no client should send are refused with
+// the service's error body, never a panic or a bare HTTP error.
+func TestMalformedRequests(t *testing.T) {
+	e := start(t, rdssim.Options{})
+	tests := []struct {
+		name, method, query, contentType, body string
+		header                                 map[string]string
+		code                                   string
+	}{
+		{"malformed query", "GET", "Action=DescribeDBInstances&x=%zz", "", "", nil, "InvalidParameter"},
+		{"malformed form body", "POST", "", "application/x-www-form-urlencoded", "a=%zz", nil, "InvalidParameter"},
+		{"body over 1 MiB", "POST", "", "application/x-www-form-urlencoded", "a=" + strings.Repeat("x", 1<<20), nil, "InvalidParameter"},
+		{"no signature", "GET", "Action=DescribeDBInstances&Version=2014-08-15", "", "", nil, "IncompleteSignature"},
+		{"other Authorization scheme", "GET", "Action=DescribeDBInstances", "", "", map[string]string{"Authorization": "Bearer x"}, "IncompleteSignature"},
+		{"v3 without headers", "GET", "", "", "", map[string]string{"Authorization": "ACS3-HMAC-SHA256 Credential=k,SignedHeaders=host,Signature=00"}, "MissingParameter"},
+		{"XML error", "GET", "Format=XML", "", "", nil, "IncompleteSignature"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			req, err := http.NewRequest(tc.method, e.endpoint+"/?"+tc.query, strings.NewReader(tc.body))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tc.contentType != "" {
+				req.Header.Set("Content-Type", tc.contentType)
+			}
+			for k, v := range tc.header {
+				req.Header.Set(k, v)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			raw, _ := io.ReadAll(resp.Body)
+			var body struct {
+				RequestId, HostId, Code, Message, Recommend string
+			}
+			if strings.Contains(tc.query, "Format=XML") {
+				err = xml.Unmarshal(raw, &body)
+			} else {
+				err = json.Unmarshal(raw, &body)
+			}
+			if err != nil || resp.StatusCode != 400 || body.Code != tc.code || body.RequestId == "" || body.HostId == "" ||
+				body.Message == "" || body.Recommend == "" {
+				t.Fatalf("HTTP %d %s (%v), want 400 with a full %s error body", resp.StatusCode, raw, err, tc.code)
 			}
 		})
 	}

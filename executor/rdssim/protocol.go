@@ -72,7 +72,7 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // readRequest reads the parameters of r: query first, a form body's
-// values taking precedence, as url.Request.ParseForm orders them.
+// values taking precedence, as http.Request.ParseForm orders them.
 func readRequest(w http.ResponseWriter, r *http.Request) (*rpcRequest, *apiError) {
 	req := &rpcRequest{method: r.Method, path: r.URL.EscapedPath(), host: r.Host, header: r.Header, p: params{}}
 	var err error
