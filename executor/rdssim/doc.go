@@ -1,15 +1,24 @@
 // Package rdssim is a local stand-in for the ApsaraDB RDS OpenAPI
-// (version 2014-08-15): an http.Handler that speaks the RPC protocol exactly
-// as github.com/aliyun/alibaba-cloud-sdk-go sends it, so the real SDK client
-// can be pointed at it over loopback HTTP.
+// (version 2014-08-15): an http.Handler that speaks the RPC protocol as the
+// Alibaba Cloud SDKs send it (the classic github.com/aliyun/alibaba-cloud-sdk-go,
+// the darabonba-openapi based SDKs, pop-core), so a real client can be
+// pointed at it over loopback HTTP.
 //
 // What it owns:
-//   - the RPC envelope: parameters from the query (and form body) of a POST,
-//     the HMAC-SHA1 signature ("POST&%2F&" + percent-encoded canonical query,
-//     key = secret + "&"), access key, nonce replay and timestamp checks, and
-//     error responses shaped like the real ones ({Code, Message, RequestId,
-//     HostId, Recommend} with the real HTTP status) so the SDK raises its own
-//     *errors.ServerError;
+//   - the RPC envelope (protocol.go): parameters from the query string and a
+//     form body, GET or POST; both signature schemes the service accepts:
+//     v1 (sigv1.go: the Signature parameter, HMAC-SHA1 over
+//     "METHOD&%2F&" + percent-encoded canonical query, key = secret + "&")
+//     and v3 (sigv3.go: "Authorization: ACS3-HMAC-SHA256 Credential=…,
+//     SignedHeaders=…,Signature=…" over the canonical request: method, URI,
+//     canonical query, signed headers (host and every x-acs-* header),
+//     x-acs-content-sha256 checked against the body; action and version
+//     from x-acs-action and x-acs-version), with one access key, one
+//     15-minute timestamp rule and one nonce store for both (auth.go);
+//     responses in JSON, or XML for Format=XML (encode.go); and error
+//     responses shaped like the real ones ({RequestId, HostId, Code,
+//     Message, Recommend} with the real HTTP status, errors.go) so each SDK
+//     raises its own error type;
 //   - an in-memory fleet seeded from an inventory ([]plans.Instance) and the
 //     actions DescribeDBInstances, DescribeDBInstanceAttribute,
 //     UpgradeDBInstanceEngineVersion, DescribeTasks and DescribeHistoryTasks;
@@ -23,12 +32,15 @@
 //     and state persistence (Save/Load).
 //
 // Error codes returned (HTTP status in parentheses), as the API reference
-// lists them. Gateway: IncompleteSignature (400), MissingParameter (400, a
-// signature parameter), Missing<Name> (400, "<Name> is mandatory for this
+// lists them. Gateway: IncompleteSignature (400; v1 without Signature, v3
+// with a malformed Authorization or an unsigned x-acs-* or host header),
+// MissingParameter (400, a signature parameter or v3 header), InvalidParameter
+// (400, an unsupported signature method or algorithm), Missing<Name> (400, "<Name> is mandatory for this
 // action.": MissingRegionId, MissingDBInstanceId, MissingEngineVersion,
 // MissingFromStartTime, MissingToStartTime), InvalidAccessKeyId.NotFound
 // (404), SignatureDoesNotMatch (400, with the server's string to sign in the
-// message, as the SDK expects), InvalidTimeStamp.Format /
+// message, as the classic SDK expects; for v3 also a body whose SHA-256 is
+// not x-acs-content-sha256), InvalidTimeStamp.Format /
 // InvalidTimeStamp.Expired (400, 15 minutes of wall-clock skew),
 // SignatureNonceUsed (400), InvalidVersion (400), InvalidAction.NotFound
 // (404). Faults: Throttling.User (400), ServiceUnavailable (503),

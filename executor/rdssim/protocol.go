@@ -1,50 +1,17 @@
 package rdssim
 
 import (
-	"crypto/hmac"
-	"crypto/sha1"
-	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"io"
+	"maps"
+	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 )
-
-// apiError is an RPC error response.
-type apiError struct {
-	Status  int
-	Code    string
-	Message string
-}
-
-func (e *apiError) Error() string { return e.Code + ": " + e.Message }
-
-func errf(status int, code, format string, args ...any) *apiError {
-	return &apiError{Status: status, Code: code, Message: fmt.Sprintf(format, args...)}
-}
-
-func errNotFound(id string) *apiError {
-	return errf(http.StatusNotFound, "InvalidDBInstanceId.NotFound",
-		"The specified instance %s is not found.", id)
-}
-
-// errMissing is the gateway's answer to a request without a parameter the
-// action requires: Missing<Name>, "<Name> is mandatory for this action."
-func errMissing(name string) *apiError {
-	return errf(http.StatusBadRequest, "Missing"+name, "%s is mandatory for this action.", name)
-}
-
-// errMissingAuth is the answer to a request without one of the signature's
-// own parameters.
-func errMissingAuth(name string) *apiError {
-	return errf(http.StatusBadRequest, "MissingParameter",
-		"The input parameter %q that is mandatory for processing this request is not supplied.", name)
-}
-
-// timestampSkew is how far a request's Timestamp may be from the wall clock.
-const timestampSkew = 15 * time.Minute
 
 // handler runs one action with the parameters of a request. It returns the
 // response body (RequestId added by the caller) and the call's outcome.
@@ -63,6 +30,23 @@ type params map[string]string
 
 func (p params) get(k string) string { return p[k] }
 
+// maxBodyBytes bounds an RPC request body.
+const maxBodyBytes = 1 << 20
+
+// rpcRequest is one RPC request as read off the wire: its parameters from
+// the query string and a form body (GET or POST; for a v3 signature also
+// Action and Version from the x-acs-action and x-acs-version headers), and
+// what the signature checks need.
+type rpcRequest struct {
+	method string
+	path   string // escaped
+	host   string
+	query  url.Values
+	header http.Header
+	body   []byte
+	p      params
+}
+
 // ServeHTTP serves the RPC API on "/" and the observation endpoints
 // GET /_sim/calls and GET /_sim/instances.
 func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -79,22 +63,56 @@ func (s *Sim) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
-	if err := r.ParseForm(); err != nil {
-		s.finish(w, params{}, "", errf(http.StatusBadRequest, "InvalidParameter", "malformed request: %v", err))
+	req, err := readRequest(w, r)
+	if err != nil {
+		s.finish(w, req.p, req.p.get("Action"), err)
 		return
 	}
-	p := params{}
-	for k, v := range r.Form {
-		if len(v) > 0 {
-			p[k] = v[0]
-		}
-	}
-	s.serveRPC(w, r, p)
+	s.serveRPC(w, r, req)
 }
 
-func (s *Sim) serveRPC(w http.ResponseWriter, r *http.Request, p params) {
+// readRequest reads the parameters of r: query first, a form body's
+// values taking precedence, as http.Request.ParseForm orders them.
+func readRequest(w http.ResponseWriter, r *http.Request) (*rpcRequest, *apiError) {
+	req := &rpcRequest{method: r.Method, path: r.URL.EscapedPath(), host: r.Host, header: r.Header, p: params{}}
+	var err error
+	if req.query, err = url.ParseQuery(r.URL.RawQuery); err != nil {
+		return req, errf(http.StatusBadRequest, "InvalidParameter", "malformed query string: %v", err)
+	}
+	if r.Body != nil {
+		if req.body, err = io.ReadAll(http.MaxBytesReader(w, r.Body, maxBodyBytes)); err != nil {
+			return req, errf(http.StatusBadRequest, "InvalidParameter", "unreadable request body: %v", err)
+		}
+	}
+	var form url.Values
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "application/x-www-form-urlencoded" {
+		if form, err = url.ParseQuery(string(req.body)); err != nil {
+			return req, errf(http.StatusBadRequest, "InvalidParameter", "malformed form body: %v", err)
+		}
+	}
+	for _, vals := range []url.Values{req.query, form} {
+		for k, v := range vals {
+			if len(v) > 0 {
+				req.p[k] = v[0]
+			}
+		}
+	}
+	if isV3(r.Header) {
+		// v3 names the action and version in headers; the query may too.
+		if a := r.Header.Get("x-acs-action"); a != "" {
+			req.p["Action"] = a
+		}
+		if v := r.Header.Get("x-acs-version"); v != "" {
+			req.p["Version"] = v
+		}
+	}
+	return req, nil
+}
+
+func (s *Sim) serveRPC(w http.ResponseWriter, r *http.Request, req *rpcRequest) {
+	p := req.p
 	action := p.get("Action")
-	if err := s.authenticate(r.Method, p); err != nil {
+	if err := s.authenticate(req); err != nil {
 		s.finish(w, p, action, err)
 		return
 	}
@@ -130,7 +148,7 @@ func (s *Sim) serveRPC(w http.ResponseWriter, r *http.Request, p params) {
 	drop := aerr == nil && s.dropLocked(action, p)
 	reqID := s.recordLocked(p, action, outcome, taskID, aerr, drop)
 	s.mu.Unlock()
-	s.respond(w, reqID, resp, aerr, drop)
+	s.respond(w, p, action, reqID, resp, aerr, drop)
 }
 
 // preFaults draws the faults that refuse a call before it is carried out.
@@ -167,10 +185,6 @@ func (s *Sim) dropLocked(action string, p params) bool {
 	return chance(s.opts.Seed, "drop", key, s.seen[key]-1) < f.DropResponseRate
 }
 
-func errThrottled() *apiError {
-	return errf(http.StatusBadRequest, "Throttling.User", "Request was denied due to user flow control.")
-}
-
 // callKey identifies a call for fault draws: identical calls are counted,
 // so retries draw fresh numbers but replays draw the same ones.
 func callKey(action string, p params) string {
@@ -182,80 +196,12 @@ func callKey(action string, p params) string {
 		"\x00" + p.get("PageNumber") + "\x00" + p.get("TaskId")
 }
 
-// authenticate checks the access key, the signature, the timestamp and the
-// nonce, as the RPC gateway does.
-func (s *Sim) authenticate(method string, p params) *apiError {
-	sig := p.get("Signature")
-	if sig == "" {
-		return errf(http.StatusBadRequest, "IncompleteSignature", "The request signature does not conform to Aliyun standards: Signature is missing.")
-	}
-	for _, k := range []string{"AccessKeyId", "SignatureNonce", "Timestamp", "SignatureMethod"} {
-		if p.get(k) == "" {
-			return errMissingAuth(k)
-		}
-	}
-	if p.get("AccessKeyId") != s.opts.AccessKeyID {
-		return errf(http.StatusNotFound, "InvalidAccessKeyId.NotFound", "Specified access key is not found.")
-	}
-	if m := p.get("SignatureMethod"); m != "HMAC-SHA1" {
-		return errf(http.StatusBadRequest, "InvalidParameter", "SignatureMethod %q is not supported; use HMAC-SHA1.", m)
-	}
-	sts := stringToSign(method, p)
-	mac := hmac.New(sha1.New, []byte(s.opts.AccessKeySecret+"&"))
-	mac.Write([]byte(sts))
-	want := base64.StdEncoding.EncodeToString(mac.Sum(nil))
-	if !hmac.Equal([]byte(want), []byte(sig)) {
-		return errf(http.StatusBadRequest, "SignatureDoesNotMatch",
-			"Specified signature is not matched with our calculation. server string to sign is:%s", sts)
-	}
-	wall := s.opts.WallClock()
-	ts, err := time.Parse("2006-01-02T15:04:05Z", p.get("Timestamp"))
-	if err != nil {
-		return errf(http.StatusBadRequest, "InvalidTimeStamp.Format", "Specified time stamp %q is not valid (want YYYY-MM-DDThh:mm:ssZ).", p.get("Timestamp"))
-	}
-	if d := wall.Sub(ts); d > timestampSkew || d < -timestampSkew {
-		return errf(http.StatusBadRequest, "InvalidTimeStamp.Expired", "Specified time stamp or date value is expired.")
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	nonce := p.get("SignatureNonce")
-	if _, used := s.nonces[nonce]; used {
-		return errf(http.StatusBadRequest, "SignatureNonceUsed", "Specified signature nonce was used already.")
-	}
-	// A nonce older than the timestamp window cannot be replayed anyway.
-	if wall.Sub(s.noncesPruned) > time.Minute {
-		for n, t := range s.nonces {
-			if wall.Sub(t) > 2*timestampSkew {
-				delete(s.nonces, n)
-			}
-		}
-		s.noncesPruned = wall
-	}
-	s.nonces[nonce] = wall
-	return nil
-}
-
-// stringToSign is the RPC string to sign: METHOD&%2F&percentEncode(canonical
-// query), where the canonical query is every parameter but Signature,
-// sorted, percent-encoded per RFC 3986.
-func stringToSign(method string, p params) string {
-	v := url.Values{}
-	for k, val := range p {
-		if k != "Signature" {
-			v.Set(k, val)
-		}
-	}
-	q := v.Encode()
-	q = strings.NewReplacer("+", "%20", "*", "%2A", "%7E", "~").Replace(q)
-	return method + "&%2F&" + url.QueryEscape(q)
-}
-
 // finish logs a call that carried nothing out and writes its error.
 func (s *Sim) finish(w http.ResponseWriter, p params, action string, err *apiError) {
 	s.mu.Lock()
 	reqID := s.recordLocked(p, action, "", "", err, false)
 	s.mu.Unlock()
-	s.respond(w, reqID, nil, err, false)
+	s.respond(w, p, action, reqID, nil, err, false)
 }
 
 // recordLocked appends a call to the log and returns its request id.
@@ -275,26 +221,23 @@ func (s *Sim) recordLocked(p params, action, outcome, taskID string, err *apiErr
 	return reqID
 }
 
-// respond writes the JSON response, or drops the connection.
-func (s *Sim) respond(w http.ResponseWriter, reqID string, resp map[string]any, err *apiError, drop bool) {
+// respond writes the response in the requested format (JSON unless
+// Format=XML), or drops the connection.
+func (s *Sim) respond(w http.ResponseWriter, p params, action, reqID string, resp map[string]any, err *apiError, drop bool) {
 	if drop {
 		// The action was carried out; the client never hears of it.
 		panic(http.ErrAbortHandler)
 	}
-	w.Header().Set("Content-Type", "application/json;charset=utf-8")
 	w.Header().Set("x-acs-request-id", reqID)
-	enc := json.NewEncoder(w)
-	enc.SetEscapeHTML(false)
 	if err != nil {
-		w.WriteHeader(err.Status)
-		_ = enc.Encode(map[string]any{
-			"RequestId": reqID, "HostId": "rds.aliyuncs.com", "Code": err.Code, "Message": err.Message,
-			"Recommend": "https://api.aliyun.com/troubleshoot?q=" + err.Code + "&product=Rds&requestId=" + reqID,
-		})
+		writeBody(w, err.Status, formatOf(p), "Error", errorBody(reqID, err))
 		return
 	}
-	resp["RequestId"] = reqID
-	_ = enc.Encode(resp)
+	body := []field{{"RequestId", reqID}}
+	for _, k := range slices.Sorted(maps.Keys(resp)) {
+		body = append(body, field{k, resp[k]})
+	}
+	writeBody(w, http.StatusOK, formatOf(p), action+"Response", body)
 }
 
 // requestID formats a deterministic, UUID-shaped request id.
