@@ -97,10 +97,11 @@ a failing run can be replayed.`,
 }
 
 func runSim(ctx context.Context, stdout, stderr io.Writer, o *simOptions) error {
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	level := slog.LevelInfo
 	if o.verbose {
-		log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		level = slog.LevelDebug
 	}
+	log := newLogger(ctx, stderr, level)
 	opts, generated, err := simSetup(o, log)
 	if err != nil {
 		return err
