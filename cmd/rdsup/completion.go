@@ -1,9 +1,12 @@
 package main
 
 import (
+	"strings"
+
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 
+	"github.com/rdsup/rdsup/executor/rdssim"
 	"github.com/rdsup/rdsup/planner"
 	"github.com/rdsup/rdsup/plans"
 )
@@ -37,4 +40,29 @@ func completeFlag(cmd *cobra.Command, name string, complete completionFunc) {
 			_ = cmd.RegisterFlagCompletionFunc(fl.Name, complete)
 		}
 	})
+}
+
+// completeRefuse completes sim --refuse ID=CODE: the instance ids of the
+// inventory given with -i, then the refusal codes after "ID=".
+func completeRefuse(cmd *cobra.Command, _ []string, toComplete string) ([]string, cobra.ShellCompDirective) {
+	if id, _, ok := strings.Cut(toComplete, "="); ok {
+		var out []string
+		for _, c := range rdssim.RefusalCodes() {
+			out = append(out, id+"="+c)
+		}
+		return out, cobra.ShellCompDirectiveNoFileComp
+	}
+	path, _ := cmd.Flags().GetString("inventory")
+	if path == "" {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	inv, err := planner.Load(path)
+	if err != nil {
+		return nil, cobra.ShellCompDirectiveNoFileComp
+	}
+	var out []string
+	for _, in := range inv.Instances {
+		out = append(out, in.ID+"=")
+	}
+	return out, cobra.ShellCompDirectiveNoFileComp | cobra.ShellCompDirectiveNoSpace
 }

@@ -59,7 +59,7 @@ func newLogger(ctx context.Context, w io.Writer, level slog.Leveler) *slog.Logge
 // notef writes a line meant for a person to stderr: as it is with
 // --log-format text, as one JSON record at level with json.
 func notef(ctx context.Context, w io.Writer, level slog.Level, format string, args ...any) {
-	msg := fmt.Sprintf(format, args...)
+	msg := strings.TrimSuffix(fmt.Sprintf(format, args...), "\n")
 	if logFormatOf(ctx) == logJSON {
 		msg = strings.TrimPrefix(strings.TrimPrefix(msg, "rdsup: "), "warning: ")
 		newLogger(ctx, w, slog.LevelDebug).Log(ctx, level, msg)

@@ -78,7 +78,7 @@ func runPlan(ctx context.Context, cmd *cobra.Command, o *planOptions) error {
 	if err != nil {
 		return err
 	}
-	notef(cmd.Context(), cmd.ErrOrStderr(), slog.LevelInfo, "plan %s written to %s (%d steps, %d unchanged)\n", p.ID[:12], o.out, len(p.Steps), len(p.Summary.Unchanged))
+	notef(cmd.Context(), cmd.ErrOrStderr(), slog.LevelInfo, "plan %s written to %s (%d steps, %d unchanged)", p.ID[:12], o.out, len(p.Steps), len(p.Summary.Unchanged))
 	if !p.Summary.Applicable {
 		return denied(fmt.Sprintf("policy denies %d step(s); the plan in %s cannot be applied until the findings are fixed", p.Summary.Denied, o.out))
 	}

@@ -84,6 +84,7 @@ a failing run can be replayed.`,
 	f.Float64Var(&o.faults.DriftRate, "drift-rate", 0, "probability per read that an idle instance starts Restarting for 5 minutes")
 	f.StringArrayVar(&o.refuse, "refuse", nil, "refuse the upgrade of an instance as the service refuses one that is not eligible: ID=CODE, repeatable; CODE one of "+
 		strings.Join(rdssim.RefusalCodes(), ", "))
+	_ = cmd.RegisterFlagCompletionFunc("refuse", completeRefuse)
 	limitDuration(f, "upgrade-duration", 0, 24*time.Hour)
 	limitFloat(f, "time-scale", 0, 1e6, true)
 	limitDuration(f, "save-interval", 100*time.Millisecond, 24*time.Hour)
