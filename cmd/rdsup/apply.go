@@ -113,7 +113,7 @@ job runs only the plan approved in review.
 
 Exit codes: 0 every step done, 1 a step failed (or an error), 2 the plan has
 denied steps, 3 work left pending (window closed with --no-wait, interrupted).`,
-		Example: `  rdsup apply --simulate -i fleet.yaml --yes
+		Example: `  rdsup apply --simulate -i testdata/fleet.yaml --yes
   rdsup apply rdsup-plan.json
   rdsup apply rdsup-plan.json --endpoint http://127.0.0.1:8790 --yes --poll-interval 200ms`,
 		Args: cobra.MaximumNArgs(1),

@@ -50,8 +50,12 @@ func newSimCmd() *cobra.Command {
 		Long: `Sim serves a stand-in for the ApsaraDB RDS OpenAPI (2014-08-15) on loopback,
 seeded from an inventory, so rdsup apply can run without a cloud account:
 
-  rdsup sim -i fleet.yaml --listen 127.0.0.1:8790 --upgrade-duration 2s
-  rdsup apply plan.json --endpoint http://127.0.0.1:8790
+  rdsup sim -i testdata/fleet.yaml --listen 127.0.0.1:8790 --upgrade-duration 2s --time-scale 36000
+  rdsup apply plan.json --endpoint http://127.0.0.1:8790 --poll-interval 1s
+
+--time-scale 1 (the default) runs the simulator's clock in real time, so
+upgrades that wait for a maintenance window wait for hours: 36000 makes ten
+simulated hours pass per second.
 
 It checks the request signature with the key pair from ALIBABA_CLOUD_ACCESS_KEY_ID
 and ALIBABA_CLOUD_ACCESS_KEY_SECRET when both are set, and otherwise generates a
