@@ -1,10 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/rdsup/rdsup/executor/rdssim"
 )
 
 // jsonLines fails the test unless every line of stderr is one JSON object
@@ -87,5 +91,32 @@ func TestLogFormatText(t *testing.T) {
 	_, stderr, code = runCLI(t, "version", "--log-format", "xml")
 	if code != exitError || !strings.Contains(stderr, `--log-format "xml": use one of text, json`) {
 		t.Errorf("exit %d, stderr:\n%s", code, stderr)
+	}
+}
+
+// TestLogFormatJSONOnATerminal: with json, a terminal gets records too:
+// the confirmation prompt is one, and progress is never a redrawn line.
+func TestLogFormatJSONOnATerminal(t *testing.T) {
+	path, p := planFile(t, exampleFleet)
+	_, endpoint := simFor(t, p, rdssim.Faults{})
+	var out, errb bytes.Buffer
+	o := &applyOptions{planPath: path, endpoint: endpoint, stdin: strings.NewReader("yes\n"),
+		stdinTerminal: func() bool { return true }, stderrTerminal: func() bool { return true }}
+	o.exec.PollInterval = 5 * time.Millisecond
+	if err := runApply(withLogFormat(t.Context(), logJSON), &out, &errb, o); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(errb.String(), "\r") {
+		t.Errorf("a progress line was drawn:\n%q", errb.String())
+	}
+	prompt := false
+	for _, rec := range jsonLines(t, errb.String()) {
+		prompt = prompt || strings.HasPrefix(rec["msg"].(string), "Apply 4 upgrade step(s)")
+	}
+	if !prompt {
+		t.Errorf("no prompt record:\n%s", errb.String())
+	}
+	if !strings.Contains(out.String(), "4 steps: 4 succeeded") {
+		t.Errorf("stdout:\n%s", out.String())
 	}
 }
