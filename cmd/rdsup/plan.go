@@ -66,13 +66,12 @@ func runPlan(ctx context.Context, cmd *cobra.Command, o *planOptions) error {
 	if err := plans.WriteFileAtomic(o.out, b, 0o644); err != nil {
 		return fmt.Errorf("write plan: %w", err)
 	}
-	if empty, err := writeNothingToDo(cmd.OutOrStdout(), p, o.format); err != nil {
-		return err
-	} else if empty {
-		// said instead of an empty table
-	} else if o.format == render.JSON {
+	empty, err := writeNothingToDo(cmd.OutOrStdout(), p, o.format)
+	switch {
+	case err != nil || empty:
+	case o.format == render.JSON:
 		_, err = cmd.OutOrStdout().Write(b) // the file's bytes; no second encoding of a large plan
-	} else {
+	default:
 		err = r.Render(cmd.OutOrStdout(), p)
 	}
 	if err != nil {
