@@ -120,3 +120,27 @@ func TestLogFormatJSONOnATerminal(t *testing.T) {
 		t.Errorf("stdout:\n%s", out.String())
 	}
 }
+
+// TestLogFormatJSONFailedStep: a step the service refuses fails the run;
+// its failure, the collapsed warnings and the final error are records.
+func TestLogFormatJSONFailedStep(t *testing.T) {
+	path, p := planFile(t, exampleFleet)
+	sim, endpoint := simFor(t, p, rdssim.Faults{ThrottleRate: 0.3})
+	if err := sim.SetRefusals(map[string]string{"rr-shop-ro1": "InvalidSSLstatus"}); err != nil {
+		t.Fatal(err)
+	}
+	stdout, stderr := cliCase{name: "refused", args: []string{"apply", path, "--endpoint", endpoint, "--yes", "--poll-interval", "5ms",
+		"--log-format", "json"}, code: exitError, stdout: []string{"failed"}}.check(t)
+	var failed, final bool
+	for _, rec := range jsonLines(t, stderr) {
+		msg := rec["msg"].(string)
+		failed = failed || rec["level"] == "ERROR" && rec["step"] == "rr-shop-ro1"
+		final = final || rec["level"] == "ERROR" && rec["exit"] == float64(exitError) && strings.Contains(msg, "step(s) failed")
+	}
+	if !failed || !final {
+		t.Errorf("step failure record %v, final error record %v:\n%s", failed, final, stderr)
+	}
+	if strings.Contains(stdout, `"level"`) {
+		t.Errorf("log records on stdout:\n%s", stdout)
+	}
+}
