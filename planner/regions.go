@@ -20,3 +20,7 @@ func checkRegion(p *problems, line int, id, region string) {
 	}
 	p.add(line, id, hint, "unknown region %q", region)
 }
+
+// Regions lists the region ids an inventory may name (the SDK's RDS
+// regions), sorted; shell completion offers them.
+func Regions() []string { return slices.Clone(knownRegions) }

@@ -36,16 +36,16 @@ const simQPS = 1000
 // tests shorten it.
 var unreachableFor = executor.DefaultUnreachableFor
 
-// defaultSimSpeed: two simulated hours per real second, so upgrades that
+// defaultTimeScale: two simulated hours per real second, so upgrades that
 // wait for a maintenance window a day away still finish in seconds.
-const defaultSimSpeed = 7200
+const defaultTimeScale = 7200
 
 type applyOptions struct {
 	planPath  string
 	inventory string
 	out       string
 	simulate  bool
-	simSpeed  float64
+	timeScale float64
 	endpoint  string
 	profile   string
 	yes       bool
@@ -113,7 +113,7 @@ job runs only the plan approved in review.
 
 Exit codes: 0 every step done, 1 a step failed (or an error), 2 the plan has
 denied steps, 3 work left pending (window closed with --no-wait, interrupted).`,
-		Example: `  rdsup apply --simulate -i fleet.yaml --yes
+		Example: `  rdsup apply --simulate -i testdata/fleet.yaml --yes
   rdsup apply rdsup-plan.json
   rdsup apply rdsup-plan.json --endpoint http://127.0.0.1:8790 --yes --poll-interval 200ms`,
 		Args: cobra.MaximumNArgs(1),
@@ -135,7 +135,8 @@ denied steps, 3 work left pending (window closed with --no-wait, interrupted).`,
 	f.StringVarP(&o.inventory, "inventory", "i", "", "plan this inventory and apply the plan (instead of PLANFILE)")
 	f.StringVarP(&o.out, "out", "o", "", "with -i: plan file to write (default "+defaultPlanFile+"; with --simulate a temporary file)")
 	f.BoolVar(&o.simulate, "simulate", false, "apply against an in-process RDS simulator seeded from the plan (no cloud account needed)")
-	f.Float64Var(&o.simSpeed, "sim-speed", defaultSimSpeed, "with --simulate: simulated seconds per real second")
+	f.Float64Var(&o.timeScale, "time-scale", defaultTimeScale, "with --simulate: simulated seconds per real second")
+	deprecatedAlias(f, "sim-speed", "time-scale")
 	f.StringVar(&o.endpoint, "endpoint", "", "RDS API endpoint URL (default: the region's public endpoint over HTTPS; http://127.0.0.1:PORT for rdsup sim)")
 	f.StringVar(&o.profile, "profile", "", "profile of ~/.aliyun/config.json to take credentials from (default: the SDK's credential chain)")
 	f.BoolVarP(&o.yes, "yes", "y", false, "do not ask for confirmation")
@@ -145,7 +146,7 @@ denied steps, 3 work left pending (window closed with --no-wait, interrupted).`,
 	f.DurationVar(&o.exec.StepTimeout, "step-timeout", executor.DefaultStepTimeout, "from the upgrade call to Running on the target version (MaintainTime upgrades: from when the upgrade starts, at the latest from the opening of the maintenance window); a timed-out step fails and the next apply polls it again")
 	f.BoolVar(&o.exec.KeepGoing, "keep-going", false, "after a failure, keep starting steps of other clusters")
 	f.BoolVar(&o.exec.NoWait, "no-wait", false, "never wait for a maintenance window: leave steps outside it pending, and MaintainTime upgrades the cloud accepted but starts only when the window opens scheduled (exit 3; the next apply polls them)")
-	limitFloat(f, "sim-speed", 0, 1e6, true)
+	limitFloat(f, "time-scale", 0, 1e6, true)
 	limitInt(f, "concurrency", 1, 1000)
 	limitFloat(f, "qps", 0, 10000, true)
 	limitDuration(f, "poll-interval", time.Millisecond, time.Hour)
@@ -166,7 +167,7 @@ func runApply(ctx context.Context, stdout, stderr io.Writer, o *applyOptions) er
 	if o.exec.UnreachableFor == 0 {
 		o.exec.UnreachableFor = unreachableFor
 	}
-	logs := logcollapse.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}),
+	logs := logcollapse.New(newLogHandler(ctx, stderr, slog.LevelInfo),
 		logcollapse.Options{Normalize: rdsapi.WithoutRequestID})
 	defer logs.Flush(context.WithoutCancel(ctx))
 	log := slog.New(logs)
@@ -200,6 +201,9 @@ func runApply(ctx context.Context, stdout, stderr io.Writer, o *applyOptions) er
 	}
 	var recheck *windowErrors
 	o.exec.Window, recheck = policyWindow(ctx, eng, sess.Plan)
+	if empty, err := writeNothingToDo(stdout, sess.Plan, render.Table); empty || err != nil {
+		return err
+	}
 	if err := preview(stdout, sess); err != nil {
 		return err
 	}
@@ -216,9 +220,9 @@ func runApply(ctx context.Context, stdout, stderr io.Writer, o *applyOptions) er
 		return err
 	}
 
-	stopSignals := exitOnSecondSignal(stderr, cleanup)
+	stopSignals := exitOnSecondSignal(ctx, stderr, cleanup)
 	defer stopSignals()
-	prog := newProgress(stderr, len(sess.Plan.Steps), o.isTerminal(), log)
+	prog := newProgress(stderr, len(sess.Plan.Steps), o.isTerminal() && logFormatOf(ctx) == logText, log)
 	o.exec.OnEvent = prog.event
 	res, err := executor.Run(ctx, sess.Plan, cloud, sess.Journal, o.exec)
 	prog.finish()
@@ -268,7 +272,11 @@ func (o *applyOptions) preparePlan(ctx context.Context, stderr io.Writer) (path,
 		if err := plans.Write(path, p); err != nil {
 			return "", "", cleanup, err
 		}
-		fmt.Fprintf(stderr, "plan %s written to %s\n", shortPlanID(p.ID), path)
+		note := ""
+		if o.simulate && o.out != "" {
+			note = " (its journal is temporary: a simulated run is not recorded as progress of this plan)"
+		}
+		notef(ctx, stderr, slog.LevelInfo, "plan %s written to %s%s", shortPlanID(p.ID), path, note)
 	}
 	return path, stateDir, cleanup, nil
 }
@@ -305,7 +313,11 @@ func (o *applyOptions) confirm(ctx context.Context, stderr io.Writer, steps int)
 	} else if o.endpoint != "" {
 		target = o.endpoint
 	}
-	fmt.Fprintf(stderr, "\nApply %d upgrade step(s) to %s? Only 'yes' is accepted: ", steps, target)
+	if logFormatOf(ctx) == logJSON {
+		notef(ctx, stderr, slog.LevelInfo, "Apply %d upgrade step(s) to %s? Only 'yes' is accepted", steps, target)
+	} else {
+		fmt.Fprintf(stderr, "\nApply %d upgrade step(s) to %s? Only 'yes' is accepted: ", steps, target)
+	}
 	answer := make(chan string, 1)
 	go func() {
 		line, _ := bufio.NewReader(o.stdin).ReadString('\n')
@@ -317,7 +329,9 @@ func (o *applyOptions) confirm(ctx context.Context, stderr io.Writer, steps int)
 			return nil
 		}
 	case <-ctx.Done():
-		fmt.Fprintln(stderr)
+		if logFormatOf(ctx) == logText {
+			fmt.Fprintln(stderr) // end the prompt's line
+		}
 	}
 	return errors.New("apply cancelled: nothing was changed")
 }
@@ -349,7 +363,7 @@ var exitNow = os.Exit
 // NotifyContext) and apply stops gracefully; a second one runs cleanup
 // (--simulate's temporary directory) and exits at once. The journal is
 // fsynced per record, so both leave a resumable state.
-func exitOnSecondSignal(stderr io.Writer, cleanup func()) func() {
+func exitOnSecondSignal(ctx context.Context, stderr io.Writer, cleanup func()) func() {
 	ch := make(chan os.Signal, 2)
 	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
 	done := make(chan struct{})
@@ -358,7 +372,7 @@ func exitOnSecondSignal(stderr io.Writer, cleanup func()) func() {
 			select {
 			case <-ch:
 				if n++; n >= 2 {
-					fmt.Fprintln(stderr, "rdsup: second signal: exiting now; the journal is intact, run apply again to resume")
+					notef(ctx, stderr, slog.LevelWarn, "rdsup: second signal: exiting now; the journal is intact, run apply again to resume")
 					cleanup()
 					exitNow(exitPending)
 					return

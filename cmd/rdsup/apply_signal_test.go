@@ -151,7 +151,7 @@ func TestSecondSignalCleansUp(t *testing.T) {
 	}
 	var cleaned atomic.Bool
 	var stderr syncBuffer
-	stop := exitOnSecondSignal(&stderr, func() { cleaned.Store(os.RemoveAll(tmp) == nil) })
+	stop := exitOnSecondSignal(t.Context(), &stderr, func() { cleaned.Store(os.RemoveAll(tmp) == nil) })
 	defer stop()
 	deadline := time.After(5 * time.Second)
 	for {

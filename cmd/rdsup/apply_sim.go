@@ -17,7 +17,7 @@ import (
 )
 
 // startSimulator serves an rdssim seeded from the plan's inventory snapshot
-// on a loopback port, with time accelerated by --sim-speed, and returns a
+// on a loopback port, with time accelerated by --time-scale, and returns a
 // real SDK client pointed at it with a throwaway key pair.
 func startSimulator(p *plans.Plan, o *applyOptions, log *slog.Logger) (executor.Cloud, func(), error) {
 	buf := make([]byte, 16)
@@ -25,7 +25,7 @@ func startSimulator(p *plans.Plan, o *applyOptions, log *slog.Logger) (executor.
 		return nil, nil, err
 	}
 	id, secret := "LTAIsimulate"+hex.EncodeToString(buf[:4]), hex.EncodeToString(buf[4:])
-	clock := rdssim.NewScaledClock(o.simSpeed)
+	clock := rdssim.NewScaledClock(o.timeScale)
 	sim, err := rdssim.NewChecked(p.Instances, rdssim.Options{
 		AccessKeyID: id, AccessKeySecret: secret, Clock: clock, Seed: 1,
 	})
@@ -51,6 +51,6 @@ func startSimulator(p *plans.Plan, o *applyOptions, log *slog.Logger) (executor.
 		return nil, nil, err
 	}
 	o.exec.Now = clock.Now // maintenance windows are judged on the simulator's clock
-	log.Info("simulating the RDS API in-process", "endpoint", endpoint, "speed", o.simSpeed, "simulated_time", clock.Now().Format(time.RFC3339))
+	log.Info("simulating the RDS API in-process", "endpoint", endpoint, "time_scale", o.timeScale, "simulated_time", clock.Now().Format(time.RFC3339))
 	return c, stop, nil
 }

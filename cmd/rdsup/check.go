@@ -53,7 +53,9 @@ step; 0 clean (warnings allowed).`,
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.output, "output", output.Table, "output format: "+strings.Join(output.Formats(), ", "))
+	f.StringVar(&o.output, "format", output.Table, "output format: "+strings.Join(output.Formats(), ", "))
+	deprecatedAlias(f, "output", "format")
+	completeFlag(cmd, "format", fixedCompletion(output.Formats()...))
 	o.policy.addFlags(f)
 	o.trust.addFlags(f)
 	f.Lookup("at").Usage = "time the policies judge the plan at (input.plan.at), RFC 3339; default the plan's inputs.policyAt, else now"
@@ -97,7 +99,7 @@ func (o *checkOptions) judge(ctx context.Context, p *plans.Plan, rd output.Rende
 	if err != nil {
 		return err
 	}
-	log := slog.New(slog.NewTextHandler(o.stderr, nil))
+	log := newLogger(ctx, o.stderr, slog.LevelInfo)
 	if err := o.trust.checkPolicySet(o.planFile, p, e, log); err != nil {
 		if rerr := rd.Render(o.stdout, policy.NewReport(o.planFile, p)); rerr != nil {
 			return rerr

@@ -27,7 +27,7 @@ func runCLI(t *testing.T, args ...string) (stdout, stderr string, code int) {
 	cmd.SetErr(&errb)
 	cmd.SetIn(failingReader{t})
 	err := cmd.ExecuteContext(t.Context())
-	code = exitCode(&errb, err)
+	code = exitCodeAs(runLogFormat(cmd, args), &errb, err)
 	return out.String(), errb.String(), code
 }
 

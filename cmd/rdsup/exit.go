@@ -1,9 +1,11 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 )
 
 // Exit codes, decided here and nowhere else; documented in README.md.
@@ -26,18 +28,34 @@ func (e *exitStatus) Error() string { return e.msg }
 func denied(msg string) error  { return &exitStatus{code: exitDenied, msg: msg} }
 func pending(msg string) error { return &exitStatus{code: exitPending, msg: msg} }
 
-// exitCode prints err (if any) and maps it to the process exit code.
+// exitCode prints err (if any) as text and maps it to the process exit code.
 func exitCode(stderr io.Writer, err error) int {
+	return exitCodeAs(logText, stderr, err)
+}
+
+// exitCodeAs prints err (if any) in the given --log-format and maps it to
+// the process exit code. With json the message is one record with the
+// exit code, at level ERROR for errors of the tool, WARN otherwise.
+func exitCodeAs(format string, stderr io.Writer, err error) int {
 	if err == nil {
 		return exitOK
 	}
+	code, msg, level := exitError, "error: "+err.Error(), slog.LevelError
 	var st *exitStatus
 	if errors.As(err, &st) {
-		if st.msg != "" {
-			fmt.Fprintln(stderr, "rdsup:", st.msg)
-		}
-		return st.code
+		code, msg, level = st.code, st.msg, slog.LevelWarn
 	}
-	fmt.Fprintln(stderr, "rdsup: error:", err)
-	return exitError
+	if msg == "" {
+		return code
+	}
+	if format == logJSON {
+		ctx := withLogFormat(context.Background(), logJSON)
+		if level == slog.LevelError {
+			msg = err.Error()
+		}
+		newLogger(ctx, stderr, slog.LevelDebug).Log(ctx, level, msg, "exit", code)
+		return code
+	}
+	fmt.Fprintln(stderr, "rdsup:", msg)
+	return code
 }

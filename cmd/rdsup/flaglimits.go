@@ -42,12 +42,23 @@ func mustAnnotate(f *pflag.FlagSet, name string, v ...string) {
 	}
 }
 
-// checkLimits checks every flag of cmd that declares a range.
+// checkLimits checks every flag of cmd that declares a range, naming it
+// as given (a deprecated alias shares its flag's value and range).
 func checkLimits(cmd *cobra.Command) error {
+	typed := map[string]string{}
+	cmd.Flags().Visit(func(fl *pflag.Flag) {
+		if a, ok := fl.Annotations[aliasAnnotation]; ok {
+			typed[a[0]] = fl.Name
+		}
+	})
 	var errs []error
 	cmd.Flags().VisitAll(func(fl *pflag.Flag) {
 		if a, ok := fl.Annotations[limitAnnotation]; ok {
-			if err := checkLimit(fl, a); err != nil {
+			name := fl.Name
+			if alias, ok := typed[name]; ok {
+				name = alias
+			}
+			if err := checkLimit(fl, name, a); err != nil {
 				errs = append(errs, err)
 			}
 		}
@@ -55,7 +66,7 @@ func checkLimits(cmd *cobra.Command) error {
 	return errors.Join(errs...)
 }
 
-func checkLimit(fl *pflag.Flag, a []string) error {
+func checkLimit(fl *pflag.Flag, name string, a []string) error {
 	kind, lo, hi, open := a[0], a[1], a[2], a[3] == "open"
 	val := fl.Value.String()
 	var ok bool
@@ -85,7 +96,7 @@ func checkLimit(fl *pflag.Flag, a []string) error {
 	if ok {
 		return nil
 	}
-	return fmt.Errorf("--%s %s: must be %s", fl.Name, val, rng)
+	return fmt.Errorf("--%s %s: must be %s", name, val, rng)
 }
 
 func fmtFloat(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }

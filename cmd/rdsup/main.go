@@ -10,7 +10,8 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := newRootCmd().ExecuteContext(ctx)
+	root := newRootCmd()
+	err := root.ExecuteContext(ctx)
 	stop()
-	os.Exit(exitCode(os.Stderr, err))
+	os.Exit(exitCodeAs(runLogFormat(root, os.Args[1:]), os.Stderr, err))
 }

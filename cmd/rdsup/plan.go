@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"time"
 
 	"github.com/rdsup/rdsup/planner"
@@ -42,9 +43,7 @@ is denied by policy.`,
 	f.StringVarP(&o.inventory, "inventory", "i", "", "inventory YAML file (required)")
 	f.StringVarP(&o.out, "out", "o", defaultPlanFile, "plan file to write")
 	f.StringVar(&o.format, "format", render.Table, "output format: "+render.FormatHelp())
-	_ = cmd.RegisterFlagCompletionFunc("format", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
-		return render.Formats(), cobra.ShellCompDirectiveNoFileComp
-	})
+	completeFlag(cmd, "format", fixedCompletion(render.Formats()...))
 	_ = cmd.MarkFlagRequired("inventory")
 	_ = cmd.MarkFlagFilename("inventory", "yaml", "yml")
 	o.policy.addFlags(f)
@@ -67,15 +66,18 @@ func runPlan(ctx context.Context, cmd *cobra.Command, o *planOptions) error {
 	if err := plans.WriteFileAtomic(o.out, b, 0o644); err != nil {
 		return fmt.Errorf("write plan: %w", err)
 	}
-	if o.format == render.JSON {
+	empty, err := writeNothingToDo(cmd.OutOrStdout(), p, o.format)
+	switch {
+	case err != nil || empty:
+	case o.format == render.JSON:
 		_, err = cmd.OutOrStdout().Write(b) // the file's bytes; no second encoding of a large plan
-	} else {
+	default:
 		err = r.Render(cmd.OutOrStdout(), p)
 	}
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(cmd.ErrOrStderr(), "plan %s written to %s (%d steps, %d unchanged)\n", p.ID[:12], o.out, len(p.Steps), len(p.Summary.Unchanged))
+	notef(cmd.Context(), cmd.ErrOrStderr(), slog.LevelInfo, "plan %s written to %s (%d steps, %d unchanged)", p.ID[:12], o.out, len(p.Steps), len(p.Summary.Unchanged))
 	if !p.Summary.Applicable {
 		return denied(fmt.Sprintf("policy denies %d step(s); the plan in %s cannot be applied until the findings are fixed", p.Summary.Denied, o.out))
 	}

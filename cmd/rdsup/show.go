@@ -34,9 +34,7 @@ request comment, or the plan's canonical JSON. An edited plan is refused.`,
 		},
 	}
 	cmd.Flags().StringVar(&o.format, "format", render.Table, "output format: "+render.FormatHelp())
-	_ = cmd.RegisterFlagCompletionFunc("format", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
-		return render.Formats(), cobra.ShellCompDirectiveNoFileComp
-	})
+	completeFlag(cmd, "format", fixedCompletion(render.Formats()...))
 	return cmd
 }
 
@@ -48,6 +46,9 @@ func runShow(_ context.Context, out io.Writer, o *showOptions) error {
 	}
 	p, err := plans.Load(o.path)
 	if err != nil {
+		return err
+	}
+	if empty, err := writeNothingToDo(out, p, o.format); empty || err != nil {
 		return err
 	}
 	return r.Render(out, p)

@@ -50,8 +50,12 @@ func newSimCmd() *cobra.Command {
 		Long: `Sim serves a stand-in for the ApsaraDB RDS OpenAPI (2014-08-15) on loopback,
 seeded from an inventory, so rdsup apply can run without a cloud account:
 
-  rdsup sim -i fleet.yaml --listen 127.0.0.1:8790 --upgrade-duration 2s
-  rdsup apply plan.json --endpoint http://127.0.0.1:8790
+  rdsup sim -i testdata/fleet.yaml --listen 127.0.0.1:8790 --upgrade-duration 2s --time-scale 36000
+  rdsup apply plan.json --endpoint http://127.0.0.1:8790 --poll-interval 1s
+
+--time-scale 1 (the default) runs the simulator's clock in real time, so
+upgrades that wait for a maintenance window wait for hours: 36000 makes ten
+simulated hours pass per second.
 
 It checks the request signature with the key pair from ALIBABA_CLOUD_ACCESS_KEY_ID
 and ALIBABA_CLOUD_ACCESS_KEY_SECRET when both are set, and otherwise generates a
@@ -84,6 +88,7 @@ a failing run can be replayed.`,
 	f.Float64Var(&o.faults.DriftRate, "drift-rate", 0, "probability per read that an idle instance starts Restarting for 5 minutes")
 	f.StringArrayVar(&o.refuse, "refuse", nil, "refuse the upgrade of an instance as the service refuses one that is not eligible: ID=CODE, repeatable; CODE one of "+
 		strings.Join(rdssim.RefusalCodes(), ", "))
+	_ = cmd.RegisterFlagCompletionFunc("refuse", completeRefuse)
 	limitDuration(f, "upgrade-duration", 0, 24*time.Hour)
 	limitFloat(f, "time-scale", 0, 1e6, true)
 	limitDuration(f, "save-interval", 100*time.Millisecond, 24*time.Hour)
@@ -97,10 +102,11 @@ a failing run can be replayed.`,
 }
 
 func runSim(ctx context.Context, stdout, stderr io.Writer, o *simOptions) error {
-	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
+	level := slog.LevelInfo
 	if o.verbose {
-		log = slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		level = slog.LevelDebug
 	}
+	log := newLogger(ctx, stderr, level)
 	opts, generated, err := simSetup(o, log)
 	if err != nil {
 		return err

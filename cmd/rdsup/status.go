@@ -3,8 +3,11 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
 	"strings"
 	"time"
 
@@ -54,9 +57,7 @@ It may run while an apply is in progress.`,
 		},
 	}
 	cmd.Flags().StringVar(&o.format, "format", statusTable, "output format: "+strings.Join(statusFormats, ", "))
-	_ = cmd.RegisterFlagCompletionFunc("format", func(*cobra.Command, []string, string) ([]string, cobra.ShellCompDirective) {
-		return statusFormats, cobra.ShellCompDirectiveNoFileComp
-	})
+	completeFlag(cmd, "format", fixedCompletion(statusFormats...))
 	return cmd
 }
 
@@ -81,6 +82,9 @@ func runStatus(_ context.Context, out io.Writer, o *statusOptions) error {
 		enc := json.NewEncoder(out)
 		enc.SetIndent("", "  ")
 		return enc.Encode(st)
+	}
+	if _, err := os.Lstat(jpath); errors.Is(err, fs.ErrNotExist) {
+		st.Journal = "none: " + jpath + " does not exist (no apply of this plan file ran here; apply --simulate keeps its journal in a temporary directory)"
 	}
 	return writeStatusTable(out, st)
 }
