@@ -18,6 +18,7 @@ type planOptions struct {
 	inventory string
 	out       string
 	format    string
+	limit     int
 	policy    policyOptions
 }
 
@@ -47,6 +48,7 @@ is denied by policy.`,
 	})
 	_ = cmd.MarkFlagRequired("inventory")
 	_ = cmd.MarkFlagFilename("inventory", "yaml", "yml")
+	addLimitFlag(f, &o.limit)
 	o.policy.addFlags(f)
 	return cmd
 }
@@ -70,7 +72,7 @@ func runPlan(ctx context.Context, cmd *cobra.Command, o *planOptions) error {
 	if o.format == render.JSON {
 		_, err = cmd.OutOrStdout().Write(b) // the file's bytes; no second encoding of a large plan
 	} else {
-		err = r.Render(cmd.OutOrStdout(), p)
+		err = r.Render(cmd.OutOrStdout(), p, renderOptions(cmd.OutOrStdout(), o.limit))
 	}
 	if err != nil {
 		return err
