@@ -3,6 +3,8 @@ package render_test
 import (
 	"bytes"
 	"fmt"
+	"io"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -206,5 +208,23 @@ func TestMarkdownFitsGitHubComment(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// Output that is not a terminal fits $COLUMNS when it is a positive
+// number, and nothing otherwise.
+func TestTerminalWidth(t *testing.T) {
+	f, err := os.Create(filepath.Join(t.TempDir(), "out.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for columns, want := range map[string]int{"": 0, "100": 100, "80": 80, "0": 0, "-5": 0, "wide": 0, "100x": 0, " 90": 0} {
+		t.Setenv("COLUMNS", columns)
+		for name, w := range map[string]io.Writer{"buffer": &bytes.Buffer{}, "file": f} {
+			if got := render.TerminalWidth(w); got != want {
+				t.Errorf("COLUMNS=%q, %s: TerminalWidth = %d, want %d", columns, name, got, want)
+			}
+		}
 	}
 }
