@@ -33,7 +33,7 @@ const markdownUnchangedMax = 50
 
 func (markdownRenderer) Render(w io.Writer, p *plans.Plan, o Options) error {
 	d := &mdDoc{room: MarkdownMax - markdownReserve}
-	v := newView(p)
+	v := newView(p, Shown(len(p.Steps), o.Limit))
 	writeMarkdownSummary(d, p)
 	writeMarkdownFindings(d, v, o.Limit)
 	writeMarkdownSteps(d, v, o.Limit)

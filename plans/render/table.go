@@ -51,7 +51,7 @@ func (tableRenderer) Render(w io.Writer, p *plans.Plan, o Options) error {
 		fmt.Fprintln(bw, "\n"+fitCell("No steps: every instance is already at its target version.", widthOr(o.Width), true))
 		return bw.Flush()
 	}
-	v := newView(p)
+	v := newView(p, Shown(len(p.Steps), o.Limit))
 	fmt.Fprintln(bw)
 	if err := writeStepTable(bw, v, o); err != nil {
 		return fmt.Errorf("render table: %w", err)
