@@ -19,6 +19,7 @@ type planOptions struct {
 	inventory string
 	out       string
 	format    string
+	limit     int
 	policy    policyOptions
 }
 
@@ -46,6 +47,7 @@ is denied by policy.`,
 	completeFlag(cmd, "format", fixedCompletion(render.Formats()...))
 	_ = cmd.MarkFlagRequired("inventory")
 	_ = cmd.MarkFlagFilename("inventory", "yaml", "yml")
+	addLimitFlag(f, &o.limit)
 	o.policy.addFlags(f)
 	return cmd
 }
@@ -72,7 +74,7 @@ func runPlan(ctx context.Context, cmd *cobra.Command, o *planOptions) error {
 	case o.format == render.JSON:
 		_, err = cmd.OutOrStdout().Write(b) // the file's bytes; no second encoding of a large plan
 	default:
-		err = r.Render(cmd.OutOrStdout(), p)
+		err = r.Render(cmd.OutOrStdout(), p, renderOptions(cmd.OutOrStdout(), o.limit))
 	}
 	if err != nil {
 		return err

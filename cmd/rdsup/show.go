@@ -7,11 +7,13 @@ import (
 	"github.com/rdsup/rdsup/plans"
 	"github.com/rdsup/rdsup/plans/render"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 )
 
 type showOptions struct {
 	path   string
 	format string
+	limit  int
 }
 
 func newShowCmd() *cobra.Command {
@@ -21,7 +23,12 @@ func newShowCmd() *cobra.Command {
 		Short: "Print a plan file as a table, Markdown or JSON",
 		Long: `Show verifies a plan file (its format version, and that its content still
 matches its id) and prints it: a table for a terminal, Markdown for a pull
-request comment, or the plan's canonical JSON. An edited plan is refused.`,
+request comment, or the plan's canonical JSON. An edited plan is refused.
+
+The table and Markdown show the first --limit steps and findings (denials
+first) and count the rest; JSON is always complete. A table on a terminal
+fits its width. Markdown never exceeds 65,536 characters, a GitHub
+comment's limit: what does not fit is cut with a note.`,
 		Example: `  rdsup show rdsup-plan.json
   rdsup show rdsup-plan.json --format markdown > comment.md`,
 		Args: cobra.ExactArgs(1),
@@ -34,6 +41,7 @@ request comment, or the plan's canonical JSON. An edited plan is refused.`,
 		},
 	}
 	cmd.Flags().StringVar(&o.format, "format", render.Table, "output format: "+render.FormatHelp())
+	addLimitFlag(cmd.Flags(), &o.limit)
 	completeFlag(cmd, "format", fixedCompletion(render.Formats()...))
 	return cmd
 }
@@ -51,5 +59,17 @@ func runShow(_ context.Context, out io.Writer, o *showOptions) error {
 	if empty, err := writeNothingToDo(out, p, o.format); empty || err != nil {
 		return err
 	}
-	return r.Render(out, p)
+	return r.Render(out, p, renderOptions(out, o.limit))
+}
+
+// addLimitFlag adds --limit, the rows the table and Markdown formats show.
+func addLimitFlag(f *pflag.FlagSet, limit *int) {
+	f.IntVar(limit, "limit", render.DefaultLimit, "steps and findings the table and markdown formats show; 0 shows all (json is always complete)")
+	limitInt(f, "limit", 0, 1_000_000_000)
+}
+
+// renderOptions are the render options for output to out: the limit, and
+// the terminal's width when out is one (or $COLUMNS).
+func renderOptions(out io.Writer, limit int) render.Options {
+	return render.Options{Limit: limit, Width: render.TerminalWidth(out)}
 }

@@ -10,7 +10,7 @@ import (
 // bytes as the plan file, so tools can read either.
 type jsonRenderer struct{}
 
-func (jsonRenderer) Render(w io.Writer, p *plans.Plan) error {
+func (jsonRenderer) Render(w io.Writer, p *plans.Plan, _ Options) error {
 	b, err := plans.Encode(p)
 	if err != nil {
 		return err

@@ -1,7 +1,6 @@
 package render
 
 import (
-	"bufio"
 	"fmt"
 	"io"
 	"strconv"
@@ -12,9 +11,19 @@ import (
 )
 
 // markdownRenderer writes a pull-request comment: the verdict and counts
-// first, then the policy findings, then the steps as a table (folded in
-// <details> when long).
+// first, then the policy findings (denials, then warnings), then the steps
+// as a table (folded in <details> when long). Each list shows at most
+// Options.Limit rows, and the whole comment fits in MarkdownMax bytes: what
+// does not fit is cut with a note saying what is missing, denials last to go.
 type markdownRenderer struct{}
+
+// MarkdownMax is the most the Markdown format writes, in bytes: a GitHub
+// comment holds at most 65,536 characters, and a character is at least a
+// byte.
+const MarkdownMax = 65536
+
+// markdownReserve is kept free for the truncation note and closing tags.
+const markdownReserve = 1024
 
 // markdownOpenSteps is the longest steps table shown unfolded.
 const markdownOpenSteps = 30
@@ -22,81 +31,170 @@ const markdownOpenSteps = 30
 // markdownUnchangedMax caps the unchanged instances listed in the summary.
 const markdownUnchangedMax = 50
 
-func (markdownRenderer) Render(w io.Writer, p *plans.Plan) error {
-	bw := bufio.NewWriterSize(w, 64<<10)
-	v := newView(p)
-	writeMarkdownSummary(bw, p)
-	writeMarkdownFindings(bw, v)
-	writeMarkdownSteps(bw, v)
-	return bw.Flush()
+func (markdownRenderer) Render(w io.Writer, p *plans.Plan, o Options) error {
+	d := &mdDoc{room: MarkdownMax - markdownReserve}
+	v := newView(p, Shown(len(p.Steps), o.Limit))
+	writeMarkdownSummary(d, p)
+	writeMarkdownFindings(d, v, o.Limit)
+	writeMarkdownSteps(d, v, o.Limit)
+	d.finish()
+	_, err := io.WriteString(w, d.b.String())
+	return err
 }
 
-func writeMarkdownSummary(w *bufio.Writer, p *plans.Plan) {
-	s := p.Summary
-	fmt.Fprintf(w, "## rdsup plan `%s`\n\n", shortID(p.ID))
-	if s.Applicable {
-		w.WriteString("✅ **Applicable**: no step is denied by policy.\n\n")
-	} else {
-		fmt.Fprintf(w, "❌ **Not applicable**: %s by policy; `rdsup apply` refuses this plan. Fix the findings below and run `rdsup plan` again.\n\n",
-			plural(s.Denied, "step is denied", "steps are denied"))
-	}
-	w.WriteString("| Instances | Steps | Unchanged | Clusters | Waves | Denied steps | Warnings |\n")
-	w.WriteString("|--:|--:|--:|--:|--:|--:|--:|\n")
-	fmt.Fprintf(w, "| %d | %d | %d | %d | %d | %d | %d |\n\n",
-		s.Instances, s.Steps, len(s.Unchanged), s.Clusters, s.Waves, s.Denied, s.Warnings)
-	if len(s.Unchanged) > 0 {
-		fmt.Fprintf(w, "- **Unchanged** (already at target): %s\n", listed(s.Unchanged, markdownUnchangedMax, ", ", code))
-	}
-	fmt.Fprintf(w, "- **Inventory**: %s %s\n", code(p.Inputs.Inventory), code(p.Inputs.InventoryDigest))
-	if p.Inputs.PolicyDigest == "" {
-		w.WriteString("- **Policy set**: none ran\n")
-	} else {
-		fmt.Fprintf(w, "- **Policy set**: %s evaluated at %s\n", code(p.Inputs.PolicyDigest), p.Inputs.PolicyAt)
-	}
-	fmt.Fprintf(w, "- **Plan id**: %s, created %s, format %d\n\n", code(p.ID), p.CreatedAt.UTC().Format(time.RFC3339), p.FormatVersion)
+// mdDoc is a Markdown document that takes lines while they fit in room
+// bytes. The first line that does not fit cuts the document: later lines
+// are counted as missing, and finish writes a note saying what is missing.
+type mdDoc struct {
+	b       strings.Builder
+	room    int
+	cut     bool
+	details bool           // inside an open <details>
+	missing map[string]int // rows cut, by noun ("denials", …)
+	order   []string       // nouns in the order they were first cut
 }
 
-// writeMarkdownFindings lists denials, then warnings, each in step order.
-func writeMarkdownFindings(w *bufio.Writer, v *view) {
-	if v.p.Summary.Denied == 0 && v.p.Summary.Warnings == 0 {
+// line appends s and a newline if they fit; it reports whether they did.
+func (d *mdDoc) line(s string) bool {
+	if d.cut || d.b.Len()+len(s)+1 > d.room {
+		d.cut = true
+		return false
+	}
+	d.b.WriteString(s)
+	d.b.WriteByte('\n')
+	return true
+}
+
+// lost counts n rows of noun that a cut left out.
+func (d *mdDoc) lost(noun string, n int) {
+	if n <= 0 {
 		return
 	}
-	section := func(title, label string, pick func(*plans.Step) []plans.Finding) {
-		first := true
+	if d.missing == nil {
+		d.missing = map[string]int{}
+	}
+	if _, ok := d.missing[noun]; !ok {
+		d.order = append(d.order, noun)
+	}
+	d.missing[noun] += n
+}
+
+// finish closes an open <details> and, after a cut, says what is missing.
+func (d *mdDoc) finish() {
+	if d.details {
+		d.b.WriteString("\n</details>\n")
+	}
+	if !d.cut {
+		return
+	}
+	parts := make([]string, len(d.order))
+	for i, noun := range d.order {
+		parts[i] = strconv.Itoa(d.missing[noun]) + " " + noun
+	}
+	what := "the rest of the plan"
+	if len(parts) > 0 {
+		what = strings.Join(parts, ", ")
+	}
+	fmt.Fprintf(&d.b, "\n> ✂️ **Truncated** to fit a GitHub comment (%d characters): %s not shown. `rdsup show PLANFILE --format json` prints the complete plan.\n",
+		MarkdownMax, what)
+}
+
+func writeMarkdownSummary(d *mdDoc, p *plans.Plan) {
+	s := p.Summary
+	d.line(fmt.Sprintf("## rdsup plan `%s`\n", shortID(p.ID)))
+	if s.Applicable {
+		d.line("✅ **Applicable**: no step is denied by policy.\n")
+	} else {
+		d.line(fmt.Sprintf("❌ **Not applicable**: %s by policy; `rdsup apply` refuses this plan. Fix the findings below and run `rdsup plan` again.\n",
+			plural(s.Denied, "step is denied", "steps are denied")))
+	}
+	d.line("| Instances | Steps | Unchanged | Clusters | Waves | Denied steps | Warnings |")
+	d.line("|--:|--:|--:|--:|--:|--:|--:|")
+	d.line(fmt.Sprintf("| %d | %d | %d | %d | %d | %d | %d |\n",
+		s.Instances, s.Steps, len(s.Unchanged), s.Clusters, s.Waves, s.Denied, s.Warnings))
+	if len(s.Unchanged) > 0 {
+		d.line("- **Unchanged** (already at target): " + listed(s.Unchanged, markdownUnchangedMax, ", ", code))
+	}
+	d.line(fmt.Sprintf("- **Inventory**: %s %s", code(p.Inputs.Inventory), code(p.Inputs.InventoryDigest)))
+	if p.Inputs.PolicyDigest == "" {
+		d.line("- **Policy set**: none ran")
+	} else {
+		d.line(fmt.Sprintf("- **Policy set**: %s evaluated at %s", code(p.Inputs.PolicyDigest), p.Inputs.PolicyAt))
+	}
+	d.line(fmt.Sprintf("- **Plan id**: %s, created %s, format %d\n", code(p.ID), p.CreatedAt.UTC().Format(time.RFC3339), p.FormatVersion))
+}
+
+// writeMarkdownFindings lists denials, then warnings, each in step order
+// and at most limit of each (0: all).
+func writeMarkdownFindings(d *mdDoc, v *view, limit int) {
+	section := func(title, label, noun string, pick func(*plans.Step) []plans.Finding) {
+		total := 0
 		for i := range v.p.Steps {
-			s := &v.p.Steps[i]
-			for _, f := range pick(s) {
-				if first {
-					fmt.Fprintf(w, "### %s\n\n", title)
-					first = false
+			total += len(pick(&v.p.Steps[i]))
+		}
+		if total == 0 {
+			return
+		}
+		n := Shown(total, limit)
+		written := 0
+		if d.line(fmt.Sprintf("### %s (%d)\n", title, total)) {
+		rows:
+			for i := range v.p.Steps {
+				s := &v.p.Steps[i]
+				for _, f := range pick(s) {
+					if written == n || !d.line(fmt.Sprintf("- %s step %d %s: %s (%s)", label, i+1, code(s.InstanceID), inline(f.Message), code(f.Rule))) {
+						break rows
+					}
+					written++
 				}
-				fmt.Fprintf(w, "- %s step %d %s: %s (%s)\n", label, i+1, code(s.InstanceID), inline(f.Message), code(f.Rule))
 			}
 		}
-		if !first {
-			w.WriteString("\n")
+		if d.cut {
+			d.lost(noun, total-written)
+			return
 		}
+		if rest := total - n; rest > 0 {
+			d.line("- … " + strconv.Itoa(rest) + " more " + noun + " (use `--format json`)")
+		}
+		d.line("")
 	}
-	section("Denied", "❌", func(s *plans.Step) []plans.Finding { return s.Policy.Deny })
-	section("Warnings", "⚠️", func(s *plans.Step) []plans.Finding { return s.Policy.Warn })
+	section("Denied", "❌", "denials", func(s *plans.Step) []plans.Finding { return s.Policy.Deny })
+	section("Warnings", "⚠️", "warnings", func(s *plans.Step) []plans.Finding { return s.Policy.Warn })
 }
 
-func writeMarkdownSteps(w *bufio.Writer, v *view) {
+// writeMarkdownSteps writes the first limit steps (0: all) as a table.
+func writeMarkdownSteps(d *mdDoc, v *view, limit int) {
 	steps := v.p.Steps
 	if len(steps) == 0 {
-		w.WriteString("No steps: every instance is already at its target version.\n")
+		d.line("No steps: every instance is already at its target version.")
 		return
 	}
-	fmt.Fprintf(w, "### Steps (%d)\n\n", len(steps))
-	if len(steps) > markdownOpenSteps {
-		// Long tables are folded so the verdict and findings stay in view.
-		fmt.Fprintf(w, "<details>\n<summary>%s, in dependency order</summary>\n\n", plural(len(steps), "step", "steps"))
-		defer w.WriteString("\n</details>\n")
+	n := Shown(len(steps), limit)
+	written := 0
+	defer func() {
+		if d.cut {
+			d.lost("steps", len(steps)-written)
+		}
+	}()
+	if !d.line(fmt.Sprintf("### Steps (%d)\n", len(steps))) {
+		return
 	}
-	w.WriteString("| # | Instance | Role | Region | From → To | Effective | Depends on | Wave | Policy |\n")
-	w.WriteString("|--:|---|---|---|---|---|---|--:|---|\n")
+	if n > markdownOpenSteps {
+		// Long tables are folded so the verdict and findings stay in view.
+		summary := plural(n, "step", "steps")
+		if n < len(steps) {
+			summary = "first " + summary + " of " + strconv.Itoa(len(steps))
+		}
+		if !d.line(fmt.Sprintf("<details>\n<summary>%s, in dependency order</summary>\n", summary)) {
+			return
+		}
+		d.details = true
+	}
+	d.line("| # | Instance | Role | Region | From → To | Effective | Depends on | Wave | Policy |")
+	d.line("|--:|---|---|---|---|---|---|--:|---|")
+	var row strings.Builder
 	var cell []string
-	for i := range steps {
+	for i := range n {
 		s := &steps[i]
 		cell = cell[:0]
 		for _, id := range v.dependsOn(s) {
@@ -110,14 +208,22 @@ func writeMarkdownSteps(w *bufio.Writer, v *view) {
 		for _, f := range findings(s) {
 			cell = append(cell, f.label+": "+inline(f.Message))
 		}
-		w.WriteString("| ")
-		w.WriteString(strconv.Itoa(i + 1))
+		row.Reset()
+		row.WriteString("| ")
+		row.WriteString(strconv.Itoa(i + 1))
 		for _, c := range []string{code(s.InstanceID), inline(s.Role), inline(s.Region), inline(versions(s)),
 			inline(v.effective(s)), deps, strconv.Itoa(s.Wave), strings.Join(cell, "<br>")} {
-			w.WriteString(" | ")
-			w.WriteString(c)
+			row.WriteString(" | ")
+			row.WriteString(c)
 		}
-		w.WriteString(" |\n")
+		row.WriteString(" |")
+		if !d.line(row.String()) {
+			return
+		}
+		written++
+	}
+	if rest := len(steps) - n; rest > 0 {
+		d.line("\n… " + strconv.Itoa(rest) + " more steps (use `--format json`)")
 	}
 }
 

@@ -75,7 +75,7 @@ func TestContent(t *testing.T) {
 			want: []string{
 				"plan        " + p.ID[:12], "unchanged   rm-legacy-db", "1 step denied, 1 warning", "applicable  no",
 				"FROM → TO", "rm-crm-dr", "rm-pay-dr", "rr-pay-ro1", "rr-pay-ro2",
-				"DENY: rr-shop-ro1 is Restarting", "MaintainTime 16:00Z-20:00Z",
+				"MaintainTime 16:00Z-20:00Z", "FINDING", "DENY: rr-shop-ro1 is Restarting", "WARN: rm-pay-db",
 			},
 			notWant: []string{"\x1b["}, // no colour
 		},
@@ -133,7 +133,7 @@ func TestMarkdownFoldsLongTables(t *testing.T) {
 		if got := strings.Contains(out, "<details>"); got != tc.fold {
 			t.Errorf("%d steps: folded = %v, want %v", tc.steps, got, tc.fold)
 		}
-		if tc.fold && !(strings.Index(out, "<details>") < strings.Index(out, "| # |") && strings.HasSuffix(out, "|\n\n</details>\n")) {
+		if tc.fold && !(strings.Index(out, "<details>") < strings.Index(out, "| # |") && strings.HasSuffix(out, "\n\n</details>\n")) {
 			t.Errorf("%d steps: the table is not inside <details>:\n%s", tc.steps, out[max(0, len(out)-300):])
 		}
 	}
@@ -205,16 +205,24 @@ func TestWriteErrorsReturned(t *testing.T) {
 	}
 }
 
+// BenchmarkRender renders a 100k-step plan in each format with the
+// default options (what `rdsup plan` and `show` print), and the human
+// formats also with --limit 0 (every row).
 func BenchmarkRender(b *testing.B) {
 	p := plantest.Large(100_000)
-	for _, format := range render.Formats() {
-		b.Run(format+"/100k", func(b *testing.B) {
+	run := func(name, format string, o render.Options) {
+		b.Run(name, func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				if err := render.Render(io.Discard, format, p); err != nil {
+				if err := render.RenderWith(io.Discard, format, p, o); err != nil {
 					b.Fatal(err)
 				}
 			}
 		})
 	}
+	for _, format := range render.Formats() {
+		run(format+"/100k", format, render.Options{Limit: render.DefaultLimit, Width: 100})
+	}
+	run("table/100k/limit0", render.Table, render.Options{})
+	run("markdown/100k/limit0", render.Markdown, render.Options{})
 }

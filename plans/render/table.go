@@ -8,43 +8,79 @@ import (
 	"strings"
 	"time"
 
-	"github.com/olekukonko/tablewriter"
-	"github.com/olekukonko/tablewriter/pkg/twwidth"
-	"github.com/olekukonko/tablewriter/renderer"
-	"github.com/olekukonko/tablewriter/tw"
 	"github.com/rdsup/rdsup/plans"
 )
 
-// tableRenderer writes a short summary followed by one table row per step,
-// for a terminal. No colour: the output is the same on a terminal, in a
-// pipe and in a golden file.
+// tableRenderer writes what a person reads at a terminal: a short summary,
+// the first Options.Limit steps, then the policy findings (denials first),
+// each table fitted to Options.Width. No colour: the output is the same on
+// a terminal, in a pipe and in a golden file.
 type tableRenderer struct{}
 
 // tableUnchangedMax caps the unchanged instances listed in the summary.
 const tableUnchangedMax = 10
 
-// findingsWidth is where the policy column wraps long messages.
-const findingsWidth = 60
+// summaryKeyWidth is the width of the summary's key column.
+const summaryKeyWidth = 12
 
-var tableHeader = []string{"#", "INSTANCE", "ROLE", "FROM → TO", "EFFECTIVE", "DEPENDS ON", "WAVE", "POLICY"}
+// findingsWidth is where the finding column wraps long messages when the
+// table is not fitted to a narrower width.
+const findingsWidth = 72
 
-func (tableRenderer) Render(w io.Writer, p *plans.Plan) error {
+var stepColumns = []Column{
+	{Header: "#", Right: true},
+	{Header: "INSTANCE", Min: 12},
+	{Header: "ROLE", Min: 8},
+	{Header: "FROM → TO", Min: 9},
+	{Header: "EFFECTIVE", Min: 12, Wrap: true},
+	{Header: "DEPENDS ON", Min: 12},
+	{Header: "WAVE", Right: true},
+	{Header: "POLICY"},
+}
+
+var findingColumns = []Column{
+	{Header: "#", Right: true},
+	{Header: "INSTANCE", Min: 12},
+	{Header: "FINDING", Min: 20, Max: findingsWidth, Wrap: true},
+}
+
+func (tableRenderer) Render(w io.Writer, p *plans.Plan, o Options) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
-	writeTableSummary(bw, p)
+	writeTableSummary(bw, p, o.Width)
 	if len(p.Steps) == 0 {
-		fmt.Fprintln(bw, "\nNo steps: every instance is already at its target version.")
+		fmt.Fprintln(bw, "\n"+fitCell("No steps: every instance is already at its target version.", widthOr(o.Width), true))
 		return bw.Flush()
 	}
+	v := newView(p, Shown(len(p.Steps), o.Limit))
 	fmt.Fprintln(bw)
-	if err := writeStepTable(bw, newView(p)); err != nil {
+	if err := writeStepTable(bw, v, o); err != nil {
+		return fmt.Errorf("render table: %w", err)
+	}
+	if err := writeFindingTable(bw, v, o); err != nil {
 		return fmt.Errorf("render table: %w", err)
 	}
 	return bw.Flush()
 }
 
-func writeTableSummary(w io.Writer, p *plans.Plan) {
+// widthOr is width, or no limit when width is 0.
+func widthOr(width int) int {
+	if width <= 0 {
+		return int(^uint(0) >> 1)
+	}
+	return width
+}
+
+func writeTableSummary(w io.Writer, p *plans.Plan, width int) {
 	s := p.Summary
-	row := func(k, v string) { fmt.Fprintf(w, "%-12s%s\n", k, v) }
+	valueWidth := widthOr(width)
+	if width > 0 {
+		valueWidth = max(width-summaryKeyWidth, 20)
+	}
+	indent := "\n" + strings.Repeat(" ", summaryKeyWidth)
+	row := func(k, v string) {
+		v = strings.ReplaceAll(fitCell(v, valueWidth, true), "\n", indent)
+		fmt.Fprintf(w, "%-*s%s\n", summaryKeyWidth, k, v)
+	}
 	row("plan", shortID(p.ID)+"  created "+p.CreatedAt.UTC().Format(time.RFC3339))
 	row("inventory", p.Inputs.Inventory+"  "+shortID(p.Inputs.InventoryDigest))
 	if p.Inputs.PolicyDigest == "" {
@@ -65,73 +101,38 @@ func writeTableSummary(w io.Writer, p *plans.Plan) {
 	}
 }
 
-// writeStepTable renders the steps through tablewriter in streaming mode
-// with column widths computed here in one pass, so that the library
-// neither keeps a second copy of every row nor measures them again.
-func writeStepTable(w io.Writer, v *view) error {
-	rows, widths := tableRows(v)
-	perColumn := tw.NewMapper[int, int]()
-	for j, wd := range widths {
-		perColumn.Set(j, wd+2) // content and one space of padding each side
+// writeStepTable writes the first o.Limit steps, one row each, and a line
+// counting the rest.
+func writeStepTable(w io.Writer, v *view, o Options) error {
+	n := Shown(len(v.p.Steps), o.Limit)
+	rows := make([][]string, n)
+	for i := range rows {
+		rows[i] = stepRow(v, i)
 	}
-	cfg := tablewriter.NewConfigBuilder().Build()
-	cfg.Header.Formatting.AutoFormat = tw.Off // headers are written upper case already
-	cfg.Row.Formatting.AutoWrap = tw.WrapNone // cells are wrapped by tableRow
-	cfg.Row.Alignment.PerColumn = []tw.Align{
-		tw.AlignRight, tw.AlignLeft, tw.AlignLeft, tw.AlignLeft,
-		tw.AlignLeft, tw.AlignLeft, tw.AlignRight, tw.AlignLeft,
-	}
-	cfg.Widths.PerColumn = perColumn
-	cfg.Stream = tw.StreamConfig{Enable: true, StrictColumns: true}
-
-	// Ocean is tablewriter's streaming renderer: the same light box lines as
-	// the default one, about a third faster on large plans.
-	t := tablewriter.NewTable(w, tablewriter.WithConfig(cfg), tablewriter.WithRenderer(renderer.NewOcean()))
-	if err := t.Start(); err != nil {
+	if err := WriteTable(w, stepColumns, rows, o.Width); err != nil {
 		return err
 	}
-	t.Header(tableHeader)
-	for _, r := range rows {
-		if err := t.Append(r); err != nil {
-			return err
-		}
+	if more := More(len(v.p.Steps)-n, "steps"); more != "" {
+		fmt.Fprintln(w, more)
 	}
-	return t.Close()
+	return nil
 }
 
-// tableRows builds every row and the display width of every column.
-func tableRows(v *view) (rows [][]string, widths []int) {
-	rows = make([][]string, len(v.p.Steps))
-	widths = make([]int, len(tableHeader))
-	for j, h := range tableHeader {
-		widths[j] = twwidth.Width(h)
-	}
-	for i := range rows {
-		rows[i] = tableRow(v, i)
-		for j, cell := range rows[i] {
-			for line := range strings.SplitSeq(cell, "\n") {
-				widths[j] = max(widths[j], twwidth.Width(line))
-			}
-		}
-	}
-	return rows, widths
-}
-
-// tableRow is the row of the i-th step; multi-valued cells hold one value
-// per line.
-func tableRow(v *view, i int) []string {
+// stepRow is the row of the i-th step; multi-valued cells hold one value
+// per line. The policy cell is the verdict; the messages are in the
+// findings table.
+func stepRow(v *view, i int) []string {
 	s := &v.p.Steps[i]
 	deps := "-"
 	if d := v.dependsOn(s); len(d) > 0 {
 		deps = strings.Join(d, "\n")
 	}
 	pol := "-"
-	if fs := findings(s); len(fs) > 0 {
-		lines := make([]string, len(fs))
-		for j, f := range fs {
-			lines[j] = wrap(f.label+": "+f.Message, findingsWidth)
-		}
-		pol = strings.Join(lines, "\n")
+	switch {
+	case len(s.Policy.Deny) > 0:
+		pol = labelDeny
+	case len(s.Policy.Warn) > 0:
+		pol = labelWarn
 	}
 	return []string{
 		strconv.Itoa(i + 1), s.InstanceID, s.Role, versions(s),
@@ -139,27 +140,37 @@ func tableRow(v *view, i int) []string {
 	}
 }
 
-// wrap breaks s into lines of at most width display columns at spaces; a
-// word longer than width gets a line of its own.
-func wrap(s string, width int) string {
-	if twwidth.Width(s) <= width {
-		return s
+// writeFindingTable writes the policy findings, denials first, each kind
+// in step order: at most o.Limit rows and a line counting the rest.
+func writeFindingTable(w io.Writer, v *view, o Options) error {
+	total := 0
+	for i := range v.p.Steps {
+		total += len(v.p.Steps[i].Policy.Deny) + len(v.p.Steps[i].Policy.Warn)
 	}
-	var b strings.Builder
-	line := 0
-	for i, word := range strings.Fields(s) {
-		wd := twwidth.Width(word)
-		switch {
-		case i == 0:
-		case line+1+wd > width:
-			b.WriteByte('\n')
-			line = 0
-		default:
-			b.WriteByte(' ')
-			line++
+	if total == 0 {
+		return nil
+	}
+	n := Shown(total, o.Limit)
+	rows := make([][]string, 0, n)
+	add := func(label string, pick func(*plans.Step) []plans.Finding) {
+		for i := range v.p.Steps {
+			s := &v.p.Steps[i]
+			for _, f := range pick(s) {
+				if len(rows) == n {
+					return
+				}
+				rows = append(rows, []string{strconv.Itoa(i + 1), s.InstanceID, label + ": " + f.Message})
+			}
 		}
-		b.WriteString(word)
-		line += wd
 	}
-	return b.String()
+	add(labelDeny, func(s *plans.Step) []plans.Finding { return s.Policy.Deny })
+	add(labelWarn, func(s *plans.Step) []plans.Finding { return s.Policy.Warn })
+	fmt.Fprintln(w)
+	if err := WriteTable(w, findingColumns, rows, o.Width); err != nil {
+		return err
+	}
+	if more := More(total-len(rows), "findings"); more != "" {
+		fmt.Fprintln(w, more)
+	}
+	return nil
 }

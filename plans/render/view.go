@@ -7,26 +7,35 @@ import (
 	"github.com/rdsup/rdsup/plans"
 )
 
-// view holds what the human renderers look up while writing a plan, built
-// once per plan in O(steps + instances) so that rendering stays linear for
-// plans of 100,000 steps.
+// view holds what the human renderers look up while writing the first
+// rows steps of a plan. It indexes only what those rows need, in one pass
+// over the plan, so that writing 50 rows of a 100,000-step plan does not
+// build maps of 100,000 entries.
 type view struct {
 	p         *plans.Plan
-	num       map[string]int             // step id → 1-based position in p.Steps
-	instances map[string]*plans.Instance // instance id → snapshot
+	num       map[string]int             // step id a shown step depends on → 1-based position in p.Steps
+	instances map[string]*plans.Instance // instance id of a shown step → snapshot
 }
 
-func newView(p *plans.Plan) *view {
-	v := &view{
-		p:         p,
-		num:       make(map[string]int, len(p.Steps)),
-		instances: make(map[string]*plans.Instance, len(p.Instances)),
+func newView(p *plans.Plan, rows int) *view {
+	rows = min(rows, len(p.Steps))
+	v := &view{p: p, num: map[string]int{}, instances: make(map[string]*plans.Instance, rows)}
+	for i := range rows {
+		s := &p.Steps[i]
+		v.instances[s.InstanceID] = nil
+		for _, id := range s.DependsOn {
+			v.num[id] = 0
+		}
 	}
 	for i := range p.Steps {
-		v.num[p.Steps[i].ID] = i + 1
+		if n, ok := v.num[p.Steps[i].ID]; ok && n == 0 {
+			v.num[p.Steps[i].ID] = i + 1
+		}
 	}
 	for i := range p.Instances {
-		v.instances[p.Instances[i].ID] = &p.Instances[i]
+		if in, ok := v.instances[p.Instances[i].ID]; ok && in == nil {
+			v.instances[p.Instances[i].ID] = &p.Instances[i]
+		}
 	}
 	return v
 }
@@ -36,7 +45,7 @@ func newView(p *plans.Plan) *view {
 func (v *view) dependsOn(s *plans.Step) []string {
 	out := make([]string, 0, len(s.DependsOn))
 	for _, id := range s.DependsOn {
-		if n, ok := v.num[id]; ok {
+		if n := v.num[id]; n > 0 {
 			out = append(out, v.p.Steps[n-1].InstanceID)
 		} else {
 			out = append(out, id)
