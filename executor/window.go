@@ -28,13 +28,12 @@ func DefaultWindow(s plans.Step, inst plans.Instance, now time.Time) (bool, time
 	if s.EffectiveTime != plans.EffectiveImmediate || inst.Tags[ProdTagKey] != ProdTagValue {
 		return true, time.Time{}, ""
 	}
-	start, end, err := plans.ParseWindow(inst.MaintainTime)
+	opens, err := plans.NextOpen(inst.MaintainTime, now)
 	if err != nil {
 		return false, time.Time{}, fmt.Sprintf("production instance without a usable maintenance window (maintainTime %q: %v); set one, or plan with effectiveTime MaintainTime", inst.MaintainTime, err)
 	}
-	if plans.InWindow(now, start, end) {
+	if opens.Equal(now) {
 		return true, time.Time{}, ""
 	}
-	opens := plans.NextWindowStart(now, start)
 	return false, opens, fmt.Sprintf("outside maintenance window %s (production, Immediate); opens %s", inst.MaintainTime, opens.Format(time.RFC3339))
 }
