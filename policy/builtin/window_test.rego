@@ -100,11 +100,6 @@ test_requirement_can_be_switched_off if {
 		with data.rdsup.config.maintenanceWindow as cfg
 }
 
-test_an_instance_without_maintain_time_warns if {
-	msgs := window.warn with input as {"step": {"effectiveTime": "MaintainTime"}, "instance": {"id": "rm-a"}, "plan": {"at": "2026-01-01T03:00:00Z"}}
-	count(msgs) == 1
-}
-
 test_a_production_instance_without_maintain_time_is_denied if {
 	msgs := window.deny with input as {"step": {"effectiveTime": "Immediate"}, "instance": {"id": "rm-a", "tags": prod}, "plan": {"at": "2026-01-01T03:00:00Z"}}
 	count(msgs) == 1
