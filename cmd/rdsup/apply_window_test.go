@@ -60,3 +60,51 @@ instances:
 		})
 	}
 }
+
+// TestApplyWaitsForATeamFreeze: a team policy's denial that says when it
+// lifts (opensAt) holds the step until then, the way the window rule does;
+// one without opensAt leaves it pending (exit 3).
+func TestApplyWaitsForATeamFreeze(t *testing.T) {
+	tests := []struct {
+		name    string
+		opensAt bool
+		code    int
+		out     string
+	}{
+		{"opensAt: waits, then succeeds", true, exitOK, "1 succeeded"},
+		{"no opensAt: pending", false, exitPending, "1 pending"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			ends := time.Now().UTC().Truncate(time.Minute).Add(61 * time.Minute).Format(time.RFC3339)
+			finding := `"change freeze"`
+			if tc.opensAt {
+				finding = `{"msg": "change freeze", "opensAt": "` + ends + `"}`
+			}
+			team := filepath.Join(dir, "team")
+			if err := os.MkdirAll(team, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(team, "freeze.rego"), []byte("package rdsup.team\n\ndeny contains "+finding+` if input.plan.at < "`+ends+"\"\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			inv := filepath.Join(dir, "fleet.yaml")
+			if err := os.WriteFile(inv, []byte(`defaults: {region: cn-hangzhou, engine: MySQL, targetVersion: "5.6", effectiveTime: Immediate, maintainTime: "00:00Z-23:59Z"}
+instances:
+  - {id: rm-dev, engineVersion: "5.5", role: primary, status: Running, tags: {env: dev}}
+`), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			path, _ := planFile(t, inv, "-p", team, "--at", ends)
+			start := time.Now()
+			out, stderr, code := runCLI(t, "apply", path, "--simulate", "--yes", "--poll-interval", "100ms", "-p", team)
+			if code != tc.code || !strings.Contains(out, tc.out) {
+				t.Fatalf("apply: exit %d, want %d and %q\n%s\n%s", code, tc.code, tc.out, out, stderr)
+			}
+			if d := time.Since(start); tc.opensAt && d < 400*time.Millisecond {
+				t.Errorf("apply took %s: it did not wait for the freeze to lift (in about 0.5s)", d)
+			}
+		})
+	}
+}
