@@ -34,9 +34,8 @@
 // it. The window arithmetic is plans.NextOpen, offered to Rego as the
 // rdsup.window.* built-ins (window.go), part of the sandbox's capabilities.
 //
-// Importing the package registers the rdsup.window.* built-ins and guarded
-// versions of a few OPA built-ins
-// (concat, sprintf, json.marshal, json.marshal_with_options, yaml.marshal,
-// bits.lsh) over OPA's own, process-wide: OPA looks its standard built-ins
-// up in one global table.
+// Importing the package registers, process-wide (OPA looks built-ins up in
+// one global table), the rdsup.window.* built-ins and guarded versions of a
+// few OPA built-ins over OPA's own (concat, sprintf, json.marshal,
+// json.marshal_with_options, yaml.marshal, bits.lsh).
 package policy
