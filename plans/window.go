@@ -2,7 +2,6 @@ package plans
 
 import (
 	"errors"
-	"fmt"
 	"time"
 )
 
@@ -16,6 +15,13 @@ import (
 // ErrWindow marks a maintainTime that is not a window "HH:MMZ-HH:MMZ".
 var ErrWindow = errors.New("not a maintenance window")
 
+// windowError is an ErrWindow that says only what is wrong: callers name
+// the field ("malformed maintainTime %q: %v").
+type windowError string
+
+func (e windowError) Error() string      { return string(e) }
+func (windowError) Is(target error) bool { return target == ErrWindow }
+
 // ParseWindow parses an instance's maintainTime, a maintenance window "HH:MMZ-HH:MMZ" (UTC) into its
 // start and end as offsets since midnight. The end may be before the start
 // when the window crosses midnight ("22:00Z-02:00Z"). A window whose start
@@ -24,22 +30,22 @@ var ErrWindow = errors.New("not a maintenance window")
 func ParseWindow(s string) (start, end time.Duration, err error) {
 	// layout: 0 1 : 3 4 Z - 7 8 : 10 11 Z
 	if len(s) != len("00:00Z-00:00Z") || s[2] != ':' || s[5] != 'Z' || s[6] != '-' || s[9] != ':' || s[12] != 'Z' {
-		return 0, 0, fmt.Errorf(`%w: expected "HH:MMZ-HH:MMZ"`, ErrWindow)
+		return 0, 0, windowError(`expected "HH:MMZ-HH:MMZ"`)
 	}
 	h1, ok1 := twoDigits(s[0:2])
 	m1, ok2 := twoDigits(s[3:5])
 	h2, ok3 := twoDigits(s[7:9])
 	m2, ok4 := twoDigits(s[10:12])
 	if !ok1 || !ok2 || !ok3 || !ok4 {
-		return 0, 0, fmt.Errorf(`%w: expected "HH:MMZ-HH:MMZ"`, ErrWindow)
+		return 0, 0, windowError(`expected "HH:MMZ-HH:MMZ"`)
 	}
 	if h1 > 23 || h2 > 23 || m1 > 59 || m2 > 59 {
-		return 0, 0, fmt.Errorf("%w: hours are 00-23 and minutes 00-59", ErrWindow)
+		return 0, 0, windowError("hours are 00-23 and minutes 00-59")
 	}
 	start = time.Duration(h1)*time.Hour + time.Duration(m1)*time.Minute
 	end = time.Duration(h2)*time.Hour + time.Duration(m2)*time.Minute
 	if start == end {
-		return 0, 0, fmt.Errorf("%w: the window is empty: start and end are equal", ErrWindow)
+		return 0, 0, windowError("the window is empty: start and end are equal")
 	}
 	return start, end, nil
 }
