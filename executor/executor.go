@@ -53,7 +53,7 @@ type Options struct {
 	StartGrace     time.Duration
 	WrongStateWait time.Duration    // how long to retry an upgrade refused for the instance's state
 	RetryFor       time.Duration    // how long to retry throttled and transient errors
-	Window         WindowFunc       // nil → DefaultWindow
+	Window         WindowFunc       // may a step start now, or when? nil → DefaultWindow: always (no rule of its own)
 	Now            func() time.Time // the clock windows are judged by; nil → time.Now
 	Logger         *slog.Logger
 	// OnEvent, when set, is called (from many goroutines, serialised) for

@@ -68,3 +68,32 @@ func fleetPlan(b testing.TB, n int) *plans.Plan {
 	}
 	return p
 }
+
+// BenchmarkWindowRule measures the plans that stress the window rule:
+// every step Immediate, a third of the instances production, judged inside
+// their window (all pass) and outside it (the production steps are denied
+// with the window's opening).
+func BenchmarkWindowRule(b *testing.B) {
+	p := syntheticPlan(10_000)
+	e, err := New(b.Context(), Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		at   time.Time
+	}{
+		{"inside", time.Date(2026, 3, 4, 19, 0, 0, 0, time.UTC)},
+		{"outside", time.Date(2026, 3, 4, 12, 0, 0, 0, time.UTC)},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := e.Evaluate(b.Context(), p, tc.at); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(len(p.Steps)), "ns/step")
+		})
+	}
+}

@@ -28,8 +28,14 @@
 //     is bounded in time (Options.Timeout, ErrTimeout) and memory
 //     (memguard.go, ErrMemory).
 //
-// Importing the package registers guarded versions of a few OPA built-ins
-// (concat, sprintf, json.marshal, json.marshal_with_options, yaml.marshal,
-// bits.lsh) over OPA's own, process-wide: OPA looks its standard built-ins
-// up in one global table.
+// The policies own the maintenance-window rule: at apply time Decide
+// answers "may this step start now, and if not, when?" from the step's
+// verdict (a denial's opensAt, see OpensAtKey), and the executor acts on
+// it. The window arithmetic is plans.NextOpen, offered to Rego as the
+// rdsup.window.* built-ins (window.go), part of the sandbox's capabilities.
+//
+// Importing the package registers, process-wide (OPA looks built-ins up in
+// one global table), the rdsup.window.* built-ins and guarded versions of a
+// few OPA built-ins over OPA's own (concat, sprintf, json.marshal,
+// json.marshal_with_options, yaml.marshal, bits.lsh).
 package policy

@@ -127,7 +127,7 @@ func TestBuiltinPolicies(t *testing.T) {
 			name: "window: production Immediate outside the window",
 			edit: func(p *plans.Plan) { p.Instances[1].Tags["env"] = "prod" },
 			at:   "23:30",
-			deny: []want{{"s-rm-p", "rdsup.window.deny", "Immediate upgrade of production instance rm-p (env: prod) at 23:30Z is outside its maintenance window 18:00Z-22:00Z"}},
+			deny: []want{{"s-rm-p", "rdsup.window.deny", "Immediate upgrade of production instance rm-p (env: prod) at 2026-03-04T23:30:00Z is outside its maintenance window 18:00Z-22:00Z, which opens 2026-03-05T18:00:00Z"}},
 		},
 		{
 			name:  "window: production Immediate inside the window",

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 
@@ -12,12 +11,12 @@ import (
 	"github.com/rdsup/rdsup/policy"
 )
 
-// policyWindow re-evaluates a step's policies with live facts at the
-// current time, just before apply starts it. A denial holds the step: it
-// waits until the instance's maintenance window opens (when that is what
-// would let it through), or is left pending. A re-check that fails (a rule
-// error, --policy-timeout) holds the step too, and the returned
-// windowErrors make the run fail once it is over.
+// policyWindow asks the policies, with live facts at the current time,
+// whether a step may start now and if not when (policy.Engine.Decide):
+// the executor waits until then, or leaves the step pending when waiting
+// will not help. A re-check that fails (a rule error, --policy-timeout)
+// holds the step too, and the returned windowErrors make the run fail
+// once it is over.
 func policyWindow(ctx context.Context, e *policy.Engine, p *plans.Plan) (executor.WindowFunc, *windowErrors) {
 	index := make(map[string]int, len(p.Steps))
 	for i, s := range p.Steps {
@@ -25,25 +24,20 @@ func policyWindow(ctx context.Context, e *policy.Engine, p *plans.Plan) (executo
 	}
 	errs := &windowErrors{steps: map[string]bool{}}
 	return func(s plans.Step, inst plans.Instance, now time.Time) (bool, time.Time, string) {
-		v, err := e.EvalStep(ctx, p, index[s.ID], inst, now)
+		d, err := e.Decide(ctx, p, index[s.ID], inst, now)
 		if err != nil {
 			err = evalErr(err)
 			errs.add(s.ID, err)
 			return false, time.Time{}, fmt.Sprintf("policy re-check failed: %v", err)
 		}
-		if len(v.Deny) == 0 {
+		if d.Open {
 			return true, time.Time{}, ""
 		}
-		msgs := make([]string, len(v.Deny))
-		for i, f := range v.Deny {
-			msgs[i] = f.Message
+		reason := d.Reason
+		if !d.OpensAt.IsZero() {
+			reason += "; waiting until " + d.OpensAt.Format(time.RFC3339)
 		}
-		_, opens, _ := executor.DefaultWindow(s, inst, now)
-		reason := "policy denies it now: " + strings.Join(msgs, "; ")
-		if !opens.IsZero() {
-			reason += "; waiting for the maintenance window at " + opens.Format(time.RFC3339)
-		}
-		return false, opens, reason
+		return false, d.OpensAt, reason
 	}, errs
 }
 
