@@ -71,8 +71,8 @@ func TestPolicyTimeout(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			start := time.Now()
 			tc.check(t)
-			if took := time.Since(start); took > 10*time.Second {
-				t.Errorf("took %s with a 200ms policy timeout", took)
+			if took := time.Since(start); took > time.Minute { // a hang, not a speed target: the machines are noisy
+				t.Errorf("took %s with a 200ms policy timeout: the bound did not stop it", took)
 			}
 		})
 	}
