@@ -25,11 +25,18 @@ type Inventory struct {
 // Parse validates inventory bytes; name is used in error messages. Every
 // problem is reported at once, sorted by instance id.
 func Parse(name string, data []byte) (*Inventory, error) {
-	return parse(name, data, true)
+	return parse(name, data, true, false)
+}
+
+// ParseDraft is Parse for an inventory that may not name its target
+// version yet (as `rdsup inventory discover` writes it): instances without
+// targetVersion have it "". Everything else is validated as by Parse.
+func ParseDraft(name string, data []byte) (*Inventory, error) {
+	return parse(name, data, true, true)
 }
 
 // parse is Parse with the fast YAML path on or off; tests compare both.
-func parse(name string, data []byte, fast bool) (*Inventory, error) {
+func parse(name string, data []byte, fast, draft bool) (*Inventory, error) {
 	sum := sha256.Sum256(data)
 	inv := &Inventory{Path: name, Digest: "sha256:" + hex.EncodeToString(sum[:]), Lines: map[string]int{}}
 	p := &problems{file: name}
@@ -53,6 +60,9 @@ func parse(name string, data []byte, fast bool) (*Inventory, error) {
 		entries = append(entries, e)
 	}
 	inv.Instances = validate(p, entries, inv.Lines)
+	if !draft {
+		checkTarget(p, &def, entries)
+	}
 	if err := p.err(); err != nil {
 		return nil, err
 	}
