@@ -63,7 +63,9 @@ func TestDescribeDBInstancesTokenPagingAndTags(t *testing.T) {
 		{"all", func(*rds.DescribeDBInstancesRequest) {}, 250, 3},
 		{"Tags JSON", func(r *rds.DescribeDBInstancesRequest) { r.Tags = `{"env":"prod"}` }, 84, 1},
 		{"Tag.1.key", func(r *rds.DescribeDBInstancesRequest) { r.Tag1Key, r.Tag1Value = "env", "prod" }, 84, 1},
-		{"two tags", func(r *rds.DescribeDBInstancesRequest) { r.Tag1Key, r.Tag1Value, r.Tag2Key, r.Tag2Value = "env", "prod", "n", "3" }, 1, 1},
+		{"two tags", func(r *rds.DescribeDBInstancesRequest) {
+			r.Tag1Key, r.Tag1Value, r.Tag2Key, r.Tag2Value = "env", "prod", "n", "3"
+		}, 1, 1},
 		{"no match", func(r *rds.DescribeDBInstancesRequest) { r.Tags = `{"env":"staging"}` }, 0, 1},
 	}
 	for _, tt := range tests {
