@@ -20,6 +20,9 @@ type Inventory struct {
 	Digest    string           // "sha256:<hex>" of the file bytes
 	Instances []plans.Instance // defaults applied, sorted by id
 	Lines     map[string]int   // instance id → line of its entry
+	// Defaults are the plain values written under defaults:, by field
+	// name (tags not included).
+	Defaults map[string]string
 }
 
 // Parse validates inventory bytes; name is used in error messages. Every
@@ -50,6 +53,12 @@ func parse(name string, data []byte, fast, draft bool) (*Inventory, error) {
 		return nil, p.err()
 	}
 	def := readEntry(p, &defaults, true)
+	inv.Defaults = map[string]string{}
+	for f := range nFields {
+		if def.lines[f] > 0 && !def.bad[f] && f != fTags {
+			inv.Defaults[fields[f]] = def.vals[f]
+		}
+	}
 	if def.lines[fRegion] > 0 && !def.bad[fRegion] {
 		checkRegion(p, def.lines[fRegion], "", def.vals[fRegion])
 	}

@@ -27,6 +27,7 @@ through the Alibaba Cloud API exactly once per instance, resumably.`,
 		newApplyCmd(),
 		newStatusCmd(),
 		newVersionCmd(),
+		newInventoryCmd(),
 	)
 	return root
 }

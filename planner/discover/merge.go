@@ -29,7 +29,10 @@ func (c *Changes) Empty() bool { return len(c.Added)+len(c.Removed)+len(c.Change
 // report. An instance of old is removed when it lies in a discovered
 // region, matches the filter and was not found; old instances of other
 // regions or outside the filter are kept as written.
-func Merge(old []plans.Instance, found []plans.Instance, regions []string, f Filter) ([]plans.Instance, Changes) {
+//
+// Added instances without a target version or effective time take those
+// of the old inventory's defaults (oldDefaults, by field name).
+func Merge(old []plans.Instance, oldDefaults map[string]string, found []plans.Instance, regions []string, f Filter) ([]plans.Instance, Changes) {
 	var ch Changes
 	byID := make(map[string]plans.Instance, len(old))
 	for _, in := range old {
@@ -41,12 +44,23 @@ func Merge(old []plans.Instance, found []plans.Instance, regions []string, f Fil
 		seen[in.ID] = true
 		prev, ok := byID[in.ID]
 		if !ok {
+			if in.TargetVersion == "" {
+				in.TargetVersion = oldDefaults["targetVersion"]
+			}
+			if in.EffectiveTime == "" {
+				in.EffectiveTime = oldDefaults["effectiveTime"]
+			}
 			ch.Added = append(ch.Added, in.ID)
 			out = append(out, in)
 			continue
 		}
 		ch.Changed = append(ch.Changed, diff(prev, in)...)
-		in.TargetVersion, in.EffectiveTime = prev.TargetVersion, prev.EffectiveTime
+		if prev.TargetVersion != "" {
+			in.TargetVersion = prev.TargetVersion
+		}
+		if prev.EffectiveTime != "" {
+			in.EffectiveTime = prev.EffectiveTime
+		}
 		tags := maps.Clone(prev.Tags)
 		if tags == nil {
 			tags = map[string]string{}
