@@ -197,3 +197,44 @@ func TestDiscoverRefusals(t *testing.T) {
 		cliCase{args: append(base, "--region", "cn-hangzhou", "-o", out), code: 1, stderr: []string{"resolve Alibaba Cloud credentials", "ALIBABA_CLOUD_ACCESS_KEY_ID"}}.check(t)
 	})
 }
+
+// TestPlanRefresh: plan --refresh plans with the live facts, prints the
+// drift, records inputs.refreshedAt; a deleted instance is an error naming it.
+func TestPlanRefresh(t *testing.T) {
+	const invPath = "../../executor/testdata/example-fleet.yaml"
+	inv, err := planner.Load(invPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	live := make([]plans.Instance, 0, len(inv.Instances)+1)
+	for _, in := range inv.Instances {
+		switch in.ID {
+		case "rr-shop-ro1":
+			in.EngineVersion = "5.6" // upgraded by hand since
+		case "rm-crm-db":
+			in.Status, in.MaintainTime = "Restarting", "03:00Z-04:00Z"
+		}
+		live = append(live, in)
+	}
+	extra := live[0]
+	extra.ID, extra.Role, extra.Primary, extra.Region = "rr-shop-new", plans.RoleReadOnly, "rm-shop-db", "cn-hangzhou"
+	live = append(live, extra)
+	_, url := discoverSim(t, live, nil)
+	out := filepath.Join(t.TempDir(), "p.json")
+	cliCase{args: []string{"plan", "-i", invPath, "--refresh", "--endpoint", url, "--no-default-policies", "--format", "json", "-o", out},
+		stderr: []string{"refresh: 4 difference(s)", "rm-crm-db", "Restarting", "03:00Z-04:00Z", "rr-shop-ro1", "rr-shop-new (new in the cluster: not planned)"}}.check(t)
+	p, err := plans.Load(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Inputs.RefreshedAt == "" || p.Step("rr-shop-ro1") != nil || p.Instance("rm-crm-db").Status != "Restarting" || p.Instance("rm-crm-db").StorageGB <= 0 {
+		t.Errorf("refreshedAt %q, rr-shop-ro1 step %v, rm-crm-db %+v: want the live facts planned", p.Inputs.RefreshedAt, p.Step("rr-shop-ro1"), p.Instance("rm-crm-db"))
+	}
+	if s := p.Step("rm-shop-db"); s == nil || strings.Join(s.DependsOn, ",") != "rm-shop-dr" {
+		t.Errorf("rm-shop-db step %+v: want it to depend on rm-shop-dr alone (rr-shop-ro1 is done)", s)
+	}
+
+	_, gone := discoverSim(t, live[1:], nil) // live[0] deleted
+	cliCase{args: []string{"plan", "-i", invPath, "--refresh", "--endpoint", gone, "-o", out}, code: 1,
+		stderr: []string{"instance not found in the account: " + live[0].ID, "remove it from the inventory"}}.check(t)
+}

@@ -19,6 +19,7 @@ type planOptions struct {
 	out       string
 	format    string
 	policy    policyOptions
+	refresh   refreshOptions
 }
 
 func newPlanCmd() *cobra.Command {
@@ -48,6 +49,7 @@ is denied by policy.`,
 	_ = cmd.MarkFlagRequired("inventory")
 	_ = cmd.MarkFlagFilename("inventory", "yaml", "yml")
 	o.policy.addFlags(f)
+	o.refresh.addFlags(f)
 	return cmd
 }
 
@@ -56,7 +58,12 @@ func runPlan(ctx context.Context, cmd *cobra.Command, o *planOptions) error {
 	if err != nil {
 		return err
 	}
-	p, err := makePlan(ctx, o.inventory, &o.policy)
+	var p *plans.Plan
+	if o.refresh.on {
+		p, err = makeRefreshedPlan(ctx, cmd.ErrOrStderr(), o)
+	} else {
+		p, err = makePlan(ctx, o.inventory, &o.policy)
+	}
 	if err != nil {
 		return err
 	}
