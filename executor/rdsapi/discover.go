@@ -182,39 +182,35 @@ func (d *Discovery) describe(ctx context.Context, region string, ids []string) (
 	return out, err
 }
 
-// Tags reads ListTagResources (ResourceType INSTANCE) for ids (at most
-// 50), following NextToken.
-func (d *Discovery) Tags(ctx context.Context, region string, ids []string) (map[string]map[string]string, error) {
+// Tags reads one page of ListTagResources (ResourceType INSTANCE) for ids
+// (at most 50).
+func (d *Discovery) Tags(ctx context.Context, region string, ids []string, token string) (map[string]map[string]string, string, error) {
 	const action = "ListTagResources"
 	out := map[string]map[string]string{}
-	token := ""
-	for {
-		err := d.c.do(ctx, func(cl *rds.Client, callID string) error {
-			req := rds.CreateListTagResourcesRequest()
-			req.RegionId = region
-			req.ResourceType = "INSTANCE"
-			list := slices.Clone(ids)
-			req.ResourceId = &list
-			req.NextToken = token
-			req.GetHeaders()[callHeader] = callID
-			resp, err := cl.ListTagResources(req)
-			if err != nil {
-				return Classify(action, err)
-			}
-			for _, t := range resp.TagResources.TagResource {
-				if out[t.ResourceId] == nil {
-					out[t.ResourceId] = map[string]string{}
-				}
-				out[t.ResourceId][t.TagKey] = t.TagValue
-			}
-			token = resp.NextToken
-			return nil
-		})
+	next := ""
+	err := d.c.do(ctx, func(cl *rds.Client, callID string) error {
+		req := rds.CreateListTagResourcesRequest()
+		req.RegionId = region
+		req.ResourceType = "INSTANCE"
+		list := slices.Clone(ids)
+		req.ResourceId = &list
+		req.NextToken = token
+		req.GetHeaders()[callHeader] = callID
+		resp, err := cl.ListTagResources(req)
 		if err != nil {
-			return nil, discoveryError(action, err)
+			return Classify(action, err)
 		}
-		if token == "" {
-			return out, nil
+		for _, t := range resp.TagResources.TagResource {
+			if out[t.ResourceId] == nil {
+				out[t.ResourceId] = map[string]string{}
+			}
+			out[t.ResourceId][t.TagKey] = t.TagValue
 		}
+		next = resp.NextToken
+		return nil
+	})
+	if err != nil {
+		return nil, "", discoveryError(action, err)
 	}
+	return out, next, nil
 }

@@ -21,9 +21,10 @@ type Account interface {
 	// region (DescribeDBInstanceAttribute). Ids it does not find are
 	// absent from the answer.
 	Describe(ctx context.Context, region string, ids []string) ([]Instance, error)
-	// Tags returns the tags of at most MaxTags instances of region
-	// (ListTagResources); instances without tags may be absent.
-	Tags(ctx context.Context, region string, ids []string) (map[string]map[string]string, error)
+	// Tags returns one page of the tags of at most MaxTags instances of
+	// region (ListTagResources) and the token of the next page, "" after
+	// the last; instances without tags may be absent.
+	Tags(ctx context.Context, region string, ids []string, token string) (map[string]map[string]string, string, error)
 }
 
 // Batch sizes the API reference allows.

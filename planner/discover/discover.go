@@ -263,19 +263,29 @@ func (d *run) region(ctx context.Context, region string) ([]Instance, error) {
 		d.count(func(p *Progress) { p.Described += len(chunk) })
 		return nil
 	}, func(chunk []string) error {
-		var got map[string]map[string]string
-		err := d.call(ctx, func() error {
-			var err error
-			got, err = d.acct.Tags(ctx, region, chunk)
-			return err
-		})
-		if err != nil {
-			return fmt.Errorf("list tags: %w", err)
+		for token := ""; ; {
+			var got map[string]map[string]string
+			next := ""
+			err := d.call(ctx, func() error {
+				var err error
+				got, next, err = d.acct.Tags(ctx, region, chunk, token)
+				return err
+			})
+			if err != nil {
+				return fmt.Errorf("list tags: %w", err)
+			}
+			mu.Lock()
+			for id, kv := range got { // a page may carry part of an instance's tags
+				if tags[id] == nil {
+					tags[id] = map[string]string{}
+				}
+				maps.Copy(tags[id], kv)
+			}
+			mu.Unlock()
+			if token = next; token == "" {
+				return nil
+			}
 		}
-		mu.Lock()
-		maps.Copy(tags, got)
-		mu.Unlock()
-		return nil
 	})
 	if err != nil {
 		return nil, err

@@ -26,7 +26,7 @@ import (
 // serve seeds a simulator with insts and returns it and an Account that
 // reaches it through the real SDK over loopback; wrap, when set, sits in
 // front of the simulator (to fail some calls).
-func serve(t *testing.T, insts []plans.Instance, opts rdssim.Options, wrap func(http.Handler) http.Handler) (*rdssim.Sim, discover.Account) {
+func serve(t testing.TB, insts []plans.Instance, opts rdssim.Options, wrap func(http.Handler) http.Handler) (*rdssim.Sim, discover.Account) {
 	t.Helper()
 	opts.AccessKeyID, opts.AccessKeySecret = rdssimtest.AccessKeyID, rdssimtest.AccessKeySecret
 	sim, err := rdssim.NewChecked(insts, opts)
