@@ -238,3 +238,20 @@ func TestPlanRefresh(t *testing.T) {
 	cliCase{args: []string{"plan", "-i", invPath, "--refresh", "--endpoint", gone, "-o", out}, code: 1,
 		stderr: []string{"instance not found in the account: " + live[0].ID, "remove it from the inventory"}}.check(t)
 }
+
+// TestDiscoverProgressOnlyOnATerminal: the progress line is drawn on a
+// terminal and never written to a log or pipe.
+func TestDiscoverProgressOnlyOnATerminal(t *testing.T) {
+	_, url := discoverSim(t, nil, nil)
+	for _, tty := range []bool{false, true} {
+		var stdout, stderr strings.Builder
+		o := &discoverOptions{regions: []string{"cn-hangzhou"}, endpoint: url, out: filepath.Join(t.TempDir(), "f.yaml"), qps: 100, concurrency: 4,
+			stderrTerminal: func() bool { return tty }}
+		if err := runDiscover(t.Context(), &stdout, &stderr, o); err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Contains(stderr.String(), "\r\033[Kdiscovering:"); got != tty {
+			t.Errorf("terminal %v: progress line shown %v:\n%q", tty, got, stderr.String())
+		}
+	}
+}
