@@ -355,3 +355,22 @@ func TestMain(m *testing.M) {
 	_ = os.MkdirAll(filepath.Join("testdata"), 0o755)
 	os.Exit(m.Run())
 }
+
+// TestAllRegions: --all-regions reads the region list once and every
+// region in it, the empty ones included.
+func TestAllRegions(t *testing.T) {
+	fleet := append(bigFleet(4, "cn-beijing"), bigFleet(2, "eu-central-1")...)
+	sim, acct := serve(t, fleet, rdssim.Options{}, nil)
+	res, err := discover.Discover(t.Context(), acct, discover.Options{AllRegions: true, QPS: 5000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"ap-southeast-1", "cn-beijing", "cn-hangzhou", "cn-shanghai", "cn-shenzhen", "eu-central-1"}
+	if !reflect.DeepEqual(res.Regions, want) || len(res.Instances) != 6 {
+		t.Fatalf("regions %v, %d instances; want %v and 6", res.Regions, len(res.Instances), want)
+	}
+	calls := countCalls(sim.Calls())
+	if calls["DescribeRegions"] != 1 || calls["DescribeDBInstances"] != len(want) {
+		t.Errorf("calls %v: want one DescribeRegions and one list per region", calls)
+	}
+}
