@@ -174,7 +174,7 @@ func sharedTags(insts []plans.Instance) map[string]string {
 	out := maps.Clone(insts[0].Tags)
 	for _, in := range insts[1:] {
 		for k, v := range out {
-			if in.Tags[k] != v {
+			if w, ok := in.Tags[k]; !ok || w != v {
 				delete(out, k)
 			}
 		}
