@@ -32,6 +32,10 @@ on its target version (read-only and disaster-recovery replicas before their
 primary), checks every step against the policies, writes the plan file and
 prints it.
 
+With --refresh, plan first reads every instance's live state from the API
+(--endpoint, --profile, --qps as for apply), prints what differs from the
+inventory, and plans with the live facts (the plan records inputs.refreshedAt).
+
 Exit codes: 0 plan written and applicable, 1 error, 2 plan written but a step
 is denied by policy.`,
 		Args: cobra.NoArgs,

@@ -117,7 +117,7 @@ func diff(prev, cur plans.Instance) []string {
 	add("status", prev.Status, cur.Status)
 	add("maintainTime", prev.MaintainTime, cur.MaintainTime)
 	if prev.StorageGB != cur.StorageGB {
-		add("storageGB", strconv.Itoa(prev.StorageGB), strconv.Itoa(cur.StorageGB))
+		add("storageGB", gb(prev.StorageGB), gb(cur.StorageGB))
 	}
 	for _, k := range slices.Sorted(maps.Keys(cur.Tags)) {
 		if pv, ok := prev.Tags[k]; !ok {
@@ -127,6 +127,13 @@ func diff(prev, cur plans.Instance) []string {
 		}
 	}
 	return out
+}
+
+func gb(n int) string {
+	if n == 0 {
+		return ""
+	}
+	return strconv.Itoa(n)
 }
 
 func show(s string) string {
