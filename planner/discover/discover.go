@@ -228,6 +228,9 @@ func (d *run) region(ctx context.Context, region string) ([]Instance, error) {
 			page, next, err = d.acct.ListInstances(ctx, region, d.o.Filter, token)
 			return err
 		})
+		if errors.Is(err, ErrUnknownRegion) {
+			return nil, fmt.Errorf("list instances: the service does not offer RDS in %s (check --region; --all-regions reads the regions it offers): %w", region, err)
+		}
 		if err != nil {
 			return nil, fmt.Errorf("list instances: %w", err)
 		}

@@ -280,6 +280,13 @@ func TestFailures(t *testing.T) {
 			discover.ErrAccessDenied, []string{"lacks rds:ListTagResources", "AliyunRDSReadOnlyAccess"}},
 		{"bad key", refuse("DescribeDBInstances", "", 404, "InvalidAccessKeyId.NotFound"), fast("cn-hangzhou"),
 			discover.ErrCredentials, []string{"InvalidAccessKeyId.NotFound"}},
+		{"region the service refuses", refuse("DescribeDBInstances", "cn-hangzhou", 400, "InvalidRegionId.Malformed"), fast("cn-hangzhou"),
+			discover.ErrUnknownRegion, []string{"region cn-hangzhou: list instances: the service does not offer RDS in cn-hangzhou (check --region", "InvalidRegionId.Malformed"}},
+		{"throttled for good", refuse("DescribeDBInstanceAttribute", "", 400, "Throttling.User"), func() discover.Options {
+			o := fast("cn-hangzhou")
+			o.Attempts = 3
+			return o
+		}(), discover.ErrRetryable, []string{"describe instances:", "Throttling.User", "gave up after 3 attempts"}},
 		{"unknown region", nil, fast("cn-hangzou", "mars-1"),
 			discover.ErrUnknownRegion, []string{`unknown region "cn-hangzou" (did you mean cn-hangzhou?)`, `unknown region "mars-1"`}},
 		{"master in another region", nil, fast("cn-shanghai"),
