@@ -17,10 +17,11 @@ const (
 	fMaintainTime
 	fEffectiveTime
 	fTags
+	fStorageGB
 	nFields
 )
 
-var fields = [nFields]string{"id", "region", "engine", "engineVersion", "targetVersion", "role", "primary", "status", "maintainTime", "effectiveTime", "tags"}
+var fields = [nFields]string{"id", "region", "engine", "engineVersion", "targetVersion", "role", "primary", "status", "maintainTime", "effectiveTime", "tags", "storageGB"}
 
 // entry is one instance (or the defaults) as written, with the line of each
 // field so validation can point at it.

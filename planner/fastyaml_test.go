@@ -28,6 +28,7 @@ func agreeInputs(t testing.TB) map[string][]byte {
 		"empty-role":    []byte("instances:\n  - id: rm-a\n    role: \"\"\n    tags:\n    status: Running\n"),
 		"two-defaults":  []byte("defaults:\n  region: a\ndefaults:\n  region: b\ninstances:\n  - id: rm-a\n"),
 		"late-defaults": []byte("instances:\n  - id: rm-a\ndefaults:\n  region: b\n"),
+		"storage":       []byte("defaults:\n  storageGB: 20\ninstances:\n  - id: rm-a\n    storageGB: \"500\"\n  - id: rm-b\n    storageGB: 0x10\n  - id: rm-c\n    storageGB: 1e3\n"),
 		"tags-deeper":   []byte("instances:\n  - id: rm-a\n    tags:\n      env: prod\n      team: x\n    role: primary\n"),
 	}
 	files, _ := filepath.Glob("../testdata/*.yaml")
@@ -59,8 +60,8 @@ func checkFastAgrees(t *testing.T, data []byte) {
 			t.Fatalf("raw values differ:\nfast: %+v %+v\nyaml: %+v %+v", d, items, yd, yitems)
 		}
 	}
-	fastInv, fastErr := parse("x.yaml", data, true)
-	slowInv, slowErr := parse("x.yaml", data, false)
+	fastInv, fastErr := parse("x.yaml", data, true, false)
+	slowInv, slowErr := parse("x.yaml", data, false, false)
 	if (fastErr == nil) != (slowErr == nil) || (fastErr != nil && fastErr.Error() != slowErr.Error()) {
 		t.Fatalf("errors differ:\nfast: %v\nslow: %v", fastErr, slowErr)
 	}

@@ -20,16 +20,26 @@ type Inventory struct {
 	Digest    string           // "sha256:<hex>" of the file bytes
 	Instances []plans.Instance // defaults applied, sorted by id
 	Lines     map[string]int   // instance id → line of its entry
+	// Defaults are the plain values written under defaults:, by field
+	// name (tags not included).
+	Defaults map[string]string
 }
 
 // Parse validates inventory bytes; name is used in error messages. Every
 // problem is reported at once, sorted by instance id.
 func Parse(name string, data []byte) (*Inventory, error) {
-	return parse(name, data, true)
+	return parse(name, data, true, false)
+}
+
+// ParseDraft is Parse for an inventory that may not name its target
+// version yet (as `rdsup inventory discover` writes it): instances without
+// targetVersion have it "". Everything else is validated as by Parse.
+func ParseDraft(name string, data []byte) (*Inventory, error) {
+	return parse(name, data, true, true)
 }
 
 // parse is Parse with the fast YAML path on or off; tests compare both.
-func parse(name string, data []byte, fast bool) (*Inventory, error) {
+func parse(name string, data []byte, fast, draft bool) (*Inventory, error) {
 	sum := sha256.Sum256(data)
 	inv := &Inventory{Path: name, Digest: "sha256:" + hex.EncodeToString(sum[:]), Lines: map[string]int{}}
 	p := &problems{file: name}
@@ -43,6 +53,12 @@ func parse(name string, data []byte, fast bool) (*Inventory, error) {
 		return nil, p.err()
 	}
 	def := readEntry(p, &defaults, true)
+	inv.Defaults = map[string]string{}
+	for f := range nFields {
+		if def.lines[f] > 0 && !def.bad[f] && f != fTags {
+			inv.Defaults[fields[f]] = def.vals[f]
+		}
+	}
 	if def.lines[fRegion] > 0 && !def.bad[fRegion] {
 		checkRegion(p, def.lines[fRegion], "", def.vals[fRegion])
 	}
@@ -53,6 +69,9 @@ func parse(name string, data []byte, fast bool) (*Inventory, error) {
 		entries = append(entries, e)
 	}
 	inv.Instances = validate(p, entries, inv.Lines)
+	if !draft {
+		checkTarget(p, &def, entries)
+	}
 	if err := p.err(); err != nil {
 		return nil, err
 	}

@@ -26,6 +26,15 @@ func Load(path string) (*Inventory, error) {
 	return Parse(path, data)
 }
 
+// LoadDraft is Load through ParseDraft: targetVersion may be missing.
+func LoadDraft(path string) (*Inventory, error) {
+	data, err := readInventory(path)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDraft(path, data)
+}
+
 func readInventory(path string) ([]byte, error) {
 	fi, err := os.Stat(path)
 	if err != nil {

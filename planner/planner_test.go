@@ -50,6 +50,9 @@ func TestBadInventories(t *testing.T) {
 		{"two-documents", []string{"two-documents.yaml:10: a second YAML document starts here"}},
 		{"unknown-region", []string{"unknown-region.yaml:2: unknown region \"cn-hangzou\" (did you mean cn-hangzhou?)", ":12: instance rm-b: unknown region \"mars-north-1\" (a region id such as cn-hangzhou", ":16: instance rm-c: unknown region \"CN-Shanghai\" (did you mean cn-shanghai?)"}},
 		{"control-char", []string{"control-char.yaml:9: control character U+0000 in column 39", "control-char.yaml:10: control character U+001B in column 22"}},
+		{"no-target-version", []string{"no-target-version.yaml: targetVersion is not set for any instance (set `targetVersion:` under `defaults:` (or per instance)"}},
+		{"some-target-version", []string{":10: instance rm-b: targetVersion is not set"}},
+		{"bad-storage", []string{":10: instance rm-a: malformed storageGB \"20GB\"", ":13: instance rm-b: malformed storageGB \"-5\"", ":16: instance rm-c: malformed storageGB", ":19: instance rm-d: field \"storageGB\" must be a plain value"}},
 		{"invalid-utf8", []string{"invalid-utf8.yaml:10: invalid UTF-8 (byte 0xe9 in column 22) (save the inventory as UTF-8)"}},
 	}
 	for _, tt := range tests {

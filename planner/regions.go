@@ -7,6 +7,17 @@ import (
 
 //go:generate go run ./internal/regiongen -o regions_gen.go
 
+// KnownRegion reports whether region is one the Alibaba Cloud SDK knows
+// for RDS; when not, hint names the closest known region or how to find one.
+func KnownRegion(region string) (ok bool, hint string) {
+	p := &problems{}
+	checkRegion(p, 0, "", region)
+	if len(p.errs) == 0 {
+		return true, ""
+	}
+	return false, p.errs[0].Hint
+}
+
 // checkRegion reports a region the Alibaba Cloud SDK does not know for RDS
 // (see internal/regiongen), with the closest known one as a hint. No
 // network is used: the table is generated from the SDK rdsup is built with.

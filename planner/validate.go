@@ -23,7 +23,11 @@ func validID(id string) bool {
 
 var required = []int{fRegion, fEngine, fEngineVersion, fTargetVersion, fRole, fStatus}
 
-// validate turns entries into instances, reporting every problem.
+// maxStorageGB bounds storageGB: RDS storage is at most a few tens of TB.
+const maxStorageGB = 1 << 20
+
+// validate turns entries into instances, reporting every problem. A
+// missing targetVersion is left to the caller (see checkTarget).
 func validate(p *problems, entries []entry, lines map[string]int) []plans.Instance {
 	out := make([]plans.Instance, 0, len(entries))
 	byID := make(map[string]int, len(entries))
@@ -50,6 +54,7 @@ func validate(p *problems, entries []entry, lines map[string]int) []plans.Instan
 			MaintainTime: e.vals[fMaintainTime], EffectiveTime: e.vals[fEffectiveTime],
 			Tags: e.tags,
 		}
+		inst.StorageGB = storageGB(p, &e, id)
 		if inst.Tags == nil {
 			inst.Tags = map[string]string{}
 		}
@@ -69,6 +74,9 @@ func validate(p *problems, entries []entry, lines map[string]int) []plans.Instan
 
 func checkFields(p *problems, e *entry, inst *plans.Instance) {
 	for _, f := range required {
+		if f == fTargetVersion {
+			continue // checkTarget
+		}
 		if e.vals[f] == "" && e.lines[f] == 0 {
 			p.add(e.line, inst.ID, "set it on the instance or under `defaults:`", "missing field %q", fields[f])
 		}
@@ -100,6 +108,53 @@ func checkFields(p *problems, e *entry, inst *plans.Instance) {
 	}
 	if (inst.Role == plans.RoleReadOnly || inst.Role == plans.RoleDisasterRecovery) && inst.Primary == "" {
 		p.add(e.line, inst.ID, "set `primary:` to the id of the instance it replicates from", "a %s instance names no primary", inst.Role)
+	}
+}
+
+// storageGB reads the optional storage size: a whole number of GB.
+func storageGB(p *problems, e *entry, id string) int {
+	v := e.vals[fStorageGB]
+	if v == "" || e.bad[fStorageGB] {
+		return 0
+	}
+	n := 0
+	for i := 0; i < len(v); i++ {
+		if v[i] < '0' || v[i] > '9' || n > maxStorageGB {
+			p.add(e.lineOf(fStorageGB), id, "write the storage size in whole GB, e.g. `storageGB: 500`", "malformed storageGB %q", v)
+			return 0
+		}
+		n = n*10 + int(v[i]-'0')
+	}
+	if n > maxStorageGB {
+		p.add(e.lineOf(fStorageGB), id, "write the storage size in whole GB, e.g. `storageGB: 500`", "storageGB %s is more than %d", v, maxStorageGB)
+		return 0
+	}
+	return n
+}
+
+// checkTarget reports instances without a targetVersion: once for the
+// file when no instance has one (a freshly discovered inventory), else per
+// instance.
+func checkTarget(p *problems, def *entry, entries []entry) {
+	const hint = "set `targetVersion:` under `defaults:` (or per instance) to the engine version to upgrade to, e.g. targetVersion: \"8.0\""
+	if def.vals[fTargetVersion] != "" || def.lines[fTargetVersion] > 0 {
+		return
+	}
+	var missing []*entry
+	for i := range entries {
+		if entries[i].lines[fTargetVersion] == 0 && entries[i].vals[fID] != "" {
+			missing = append(missing, &entries[i])
+		}
+	}
+	if len(missing) == 0 {
+		return
+	}
+	if len(missing) == len(entries) {
+		p.add(0, "", hint, "targetVersion is not set for any instance") // no line: the fast path and yaml.v3 place `defaults:` differently
+		return
+	}
+	for _, e := range missing {
+		p.add(e.line, e.vals[fID], hint, "targetVersion is not set")
 	}
 }
 

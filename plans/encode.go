@@ -112,6 +112,9 @@ func (e *encoder) plan(p *Plan) error {
 	e.str(false, "policyDigest", p.Inputs.PolicyDigest)
 	e.str(false, "policyAt", p.Inputs.PolicyAt)
 	e.policySet(&p.Inputs.PolicySet)
+	if p.Inputs.RefreshedAt != "" {
+		e.str(false, "refreshedAt", p.Inputs.RefreshedAt)
+	}
 	e.close('}', false)
 	err = e.array(false, "steps", len(p.Steps), func(i int) error {
 		defer e.maybeFlush()
@@ -242,6 +245,9 @@ func (e *encoder) instance(in *Instance) {
 			e.str(i == 0, k, in.Tags[k])
 		}
 		e.close('}', len(keys) == 0)
+	}
+	if in.StorageGB != 0 {
+		e.int(false, "storageGB", in.StorageGB)
 	}
 	e.close('}', false)
 }

@@ -35,6 +35,9 @@ func TestEncodeMatchesEncodingJSON(t *testing.T) {
 	odd.Instances[1].Primary = ""
 	odd.Instances[2].Tags = nil
 	empty := &plans.Plan{}
+	refreshed := plantest.Sample() // the optional fields of discovery and --refresh
+	refreshed.Inputs.RefreshedAt = "2026-12-01T01:00:00Z"
+	refreshed.Instances[0].StorageGB = 500
 	tests := []struct {
 		name string
 		plan *plans.Plan
@@ -42,6 +45,7 @@ func TestEncodeMatchesEncodingJSON(t *testing.T) {
 		{"sample", plantest.Sample()},
 		{"odd strings and metadata", odd},
 		{"empty", empty},
+		{"refreshed, with storage", refreshed},
 		{"large", plantest.Large(300)},
 	}
 	for _, tt := range tests {

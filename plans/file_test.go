@@ -25,7 +25,13 @@ func writePlan(t *testing.T, p *plans.Plan) string {
 }
 
 func TestRoundTrip(t *testing.T) {
-	for name, p := range map[string]*plans.Plan{"sample": plantest.Sample(), "large": plantest.Large(1001)} {
+	refreshed := plantest.Sample()
+	refreshed.Inputs.RefreshedAt = "2026-12-01T01:00:00Z"
+	refreshed.Instances[0].StorageGB = 500
+	if err := plans.Seal(refreshed); err != nil {
+		t.Fatal(err)
+	}
+	for name, p := range map[string]*plans.Plan{"sample": plantest.Sample(), "large": plantest.Large(1001), "refreshed": refreshed} {
 		t.Run(name, func(t *testing.T) {
 			path := writePlan(t, p)
 			got, err := plans.Load(path)

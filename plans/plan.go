@@ -45,6 +45,9 @@ type Inputs struct {
 	// PolicySet lists the policy and data files the plan was judged with,
 	// so that check and apply can name what differs from theirs.
 	PolicySet PolicySet `json:"policySet"`
+	// RefreshedAt is when `rdsup plan --refresh` read the instances' live
+	// state (RFC 3339 UTC); "" when the plan took the inventory's facts.
+	RefreshedAt string `json:"refreshedAt,omitempty"`
 }
 
 // PolicySet describes the policies a plan was judged with, file by file.
@@ -109,6 +112,9 @@ type Instance struct {
 	MaintainTime  string            `json:"maintainTime"`
 	EffectiveTime string            `json:"effectiveTime"`
 	Tags          map[string]string `json:"tags"` // never null
+	// StorageGB is the instance's storage size (DBInstanceStorage), 0 when
+	// unknown; it estimates how long an upgrade takes.
+	StorageGB int `json:"storageGB,omitempty"`
 }
 
 // Summary counts the plan's contents.

@@ -21,6 +21,7 @@ type planOptions struct {
 	format    string
 	limit     int
 	policy    policyOptions
+	refresh   refreshOptions
 }
 
 func newPlanCmd() *cobra.Command {
@@ -32,6 +33,10 @@ func newPlanCmd() *cobra.Command {
 on its target version (read-only and disaster-recovery replicas before their
 primary), checks every step against the policies, writes the plan file and
 prints it.
+
+With --refresh, plan first reads every instance's live state from the API
+(--endpoint, --profile, --qps as for apply), prints what differs from the
+inventory, and plans with the live facts (the plan records inputs.refreshedAt).
 
 Exit codes: 0 plan written and applicable, 1 error, 2 plan written but a step
 is denied by policy.`,
@@ -49,6 +54,7 @@ is denied by policy.`,
 	_ = cmd.MarkFlagFilename("inventory", "yaml", "yml")
 	addLimitFlag(f, &o.limit)
 	o.policy.addFlags(f)
+	o.refresh.addFlags(f)
 	return cmd
 }
 
@@ -57,7 +63,12 @@ func runPlan(ctx context.Context, cmd *cobra.Command, o *planOptions) error {
 	if err != nil {
 		return err
 	}
-	p, err := makePlan(ctx, o.inventory, &o.policy)
+	var p *plans.Plan
+	if o.refresh.on {
+		p, err = makeRefreshedPlan(ctx, cmd.ErrOrStderr(), o)
+	} else {
+		p, err = makePlan(ctx, o.inventory, &o.policy)
+	}
 	if err != nil {
 		return err
 	}

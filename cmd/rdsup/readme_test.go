@@ -99,6 +99,10 @@ func TestReadme(t *testing.T) {
 			setup: func(t *testing.T, script string, env []string) (string, []string) {
 				return script, readmeCloud(t, filepath.Join(testdata, "fleet.yaml"), filepath.Join(bin, "rdsup"), env)
 			}},
+		{name: "discover", stdout: []string{"7 steps"},
+			setup: func(t *testing.T, script string, env []string) (string, []string) {
+				return strings.ReplaceAll(script, "127.0.0.1:8790", "127.0.0.1:"+strconv.Itoa(freePort(t))), env
+			}},
 		{name: "sim", needs: []string{"curl", "jq"}, stdout: []string{"7 steps: 7 succeeded", `"action": "UpgradeDBInstanceEngineVersion"`, `"engineVersion": "5.6"`},
 			setup: func(t *testing.T, script string, env []string) (string, []string) {
 				return strings.ReplaceAll(script, "127.0.0.1:8790", "127.0.0.1:"+strconv.Itoa(freePort(t))), env

@@ -30,13 +30,17 @@ func (s *Sim) describeDBInstances(p params, now time.Time) (map[string]any, stri
 		"DBInstanceType": p.get("DBInstanceType"), "EngineVersion": p.get("EngineVersion"),
 	}
 	ids := splitIDs(p.get("DBInstanceId"))
+	tags, terr := tagFilter(p)
+	if terr != nil {
+		return nil, "", "", terr
+	}
 	var match []dbInstanceItem
 	for _, id := range s.ids {
 		in := s.inst[id]
 		if in.Region != "" && in.Region != region {
 			continue
 		}
-		if len(ids) > 0 && !slices.Contains(ids, id) {
+		if len(ids) > 0 && !slices.Contains(ids, id) || !hasTags(in, tags) {
 			continue
 		}
 		s.observe(in, now)
@@ -47,6 +51,9 @@ func (s *Sim) describeDBInstances(p params, now time.Time) (map[string]any, stri
 		}
 		match = append(match, dbInstanceItem{dbInstanceCommon: s.common(in, now),
 			CreateTime: in.Created.Format(timeFormat)})
+	}
+	if tokenPaging(p) {
+		return tokenPage(p, match)
 	}
 	total := len(match)
 	lo := min((number-1)*size, total)
@@ -147,6 +154,8 @@ type dbInstanceAttribute struct {
 	ConnectionString string `json:"ConnectionString"`
 	Port             string `json:"Port"`
 	MaxConnections   int    `json:"MaxConnections"`
+	// DBInstanceStorage is the storage size in GB.
+	DBInstanceStorage int `json:"DBInstanceStorage"`
 }
 
 func (s *Sim) common(in *instance, now time.Time) dbInstanceCommon {
@@ -204,6 +213,7 @@ func (s *Sim) describeDBInstanceAttribute(p params, now time.Time) (map[string]a
 			Port:             "3306",
 			MaxConnections:   2000,
 		})
+		items[len(items)-1].DBInstanceStorage = in.StorageGB
 	}
 	return map[string]any{"Items": map[string]any{"DBInstanceAttribute": items}}, "ok", "", nil
 }

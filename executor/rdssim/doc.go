@@ -21,7 +21,9 @@
 //     raises its own error type;
 //   - an in-memory fleet seeded from an inventory ([]plans.Instance) and the
 //     actions DescribeDBInstances, DescribeDBInstanceAttribute,
-//     UpgradeDBInstanceEngineVersion, DescribeTasks and DescribeHistoryTasks;
+//     UpgradeDBInstanceEngineVersion, DescribeTasks and DescribeHistoryTasks,
+//     and for discovery DescribeRegions and ListTagResources (discover.go:
+//     also the tag filter and NextToken paging of DescribeDBInstances);
 //   - simulated time: every state is derived lazily from a Clock (real, scaled
 //     or manual), so tests advance a ManualClock instead of sleeping;
 //   - fault injection (throttling, 5xx, latency, responses dropped after the

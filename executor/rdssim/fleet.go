@@ -58,6 +58,7 @@ type instance struct {
 	Status        string            `json:"status"`
 	MaintainTime  string            `json:"maintainTime"`
 	Tags          map[string]string `json:"tags,omitempty"`
+	StorageGB     int               `json:"storageGB,omitempty"` // DBInstanceStorage
 	Created       time.Time         `json:"created"`
 	TaskID        string            `json:"taskId,omitempty"`      // pending or running task
 	LastTaskID    string            `json:"lastTaskId,omitempty"`  // latest task, finished or not

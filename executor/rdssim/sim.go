@@ -143,6 +143,7 @@ func NewChecked(instances []plans.Instance, opts Options) (*Sim, error) {
 			ID: in.ID, Region: in.Region, Engine: in.Engine, EngineVersion: in.EngineVersion,
 			Type: typ, Master: master, Status: status, MaintainTime: in.MaintainTime,
 			Tags: maps.Clone(in.Tags), Created: now.Add(-24 * time.Hour),
+			StorageGB: storageFor(opts.Seed, in),
 		}
 	}
 	if len(errs) > 0 {
