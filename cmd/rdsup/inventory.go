@@ -106,6 +106,8 @@ AliyunRDSReadOnlyAccess policy has them).`,
 	limitInt(f, "concurrency", 1, 256)
 	_ = cmd.MarkFlagFilename("out", "yaml", "yml")
 	_ = cmd.MarkFlagFilename("merge", "yaml", "yml")
+	completeFlag(cmd, "region", completeRegions)
+	completeFlag(cmd, "effective-time", fixedCompletion(plans.EffectiveImmediate, plans.EffectiveMaintenance))
 	return cmd
 }
 

@@ -155,6 +155,8 @@ func TestCompletion(t *testing.T) {
 		{[]string{"--log-format", ""}, []string{"text", "json"}},
 		{[]string{"sim", "--refuse", "rm-1="}, []string{"rm-1=InvalidSSLstatus", "rm-1=IncorrectDBInstanceLockMode"}},
 		{[]string{"sim", "-i", testFleet, "--refuse", ""}, []string{"rm-pay-primary=", "rr-shop-ro1="}},
+		{[]string{"inventory", "discover", "--region", ""}, []string{"cn-hangzhou", "ap-southeast-1"}},
+		{[]string{"inventory", "discover", "--effective-time", ""}, []string{"Immediate", "MaintainTime"}},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
