@@ -59,7 +59,11 @@ simulated hours pass per second.
 
 It checks the request signature with the key pair from ALIBABA_CLOUD_ACCESS_KEY_ID
 and ALIBABA_CLOUD_ACCESS_KEY_SECRET when both are set, and otherwise generates a
-pair and prints it. GET /_sim/calls lists every call (action, instance, client
+pair and prints it. Both schemes the service accepts work, so any Alibaba Cloud
+SDK can talk to it: v1 (Signature parameter, HMAC-SHA1, as the classic SDKs
+and the aliyun CLI sign) and v3 (ACS3-HMAC-SHA256 Authorization header, as the
+current SDKs sign); parameters in the query or a form body, GET or POST;
+Format=XML answers in XML. GET /_sim/calls lists every call (action, instance, client
 token, outcome), GET /_sim/instances the fleet. Faults are drawn from --seed, so
 a failing run can be replayed.`,
 		Args: cobra.NoArgs,
