@@ -53,9 +53,8 @@ type Result struct {
 	Calls     int64      // API calls made, retries included
 }
 
-// Discover reads the account. Any region failing fails the whole: no
-// partial result is returned.
-func Discover(ctx context.Context, acct Account, o Options) (*Result, error) {
+// withDefaults fills the zero fields of o with the defaults.
+func (o Options) withDefaults() Options {
 	if o.QPS <= 0 {
 		o.QPS = DefaultQPS
 	}
@@ -68,6 +67,13 @@ func Discover(ctx context.Context, acct Account, o Options) (*Result, error) {
 	if o.Backoff <= 0 {
 		o.Backoff = 200 * time.Millisecond
 	}
+	return o
+}
+
+// Discover reads the account. Any region failing fails the whole: no
+// partial result is returned.
+func Discover(ctx context.Context, acct Account, o Options) (*Result, error) {
+	o = o.withDefaults()
 	if len(o.Filter.Tags) > MaxTagsIn {
 		return nil, fmt.Errorf("%d --tag filters: the API filters on at most %d tags", len(o.Filter.Tags), MaxTagsIn)
 	}

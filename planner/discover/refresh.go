@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"time"
 
 	"golang.org/x/time/rate"
 
@@ -35,18 +34,7 @@ type Drift struct {
 // inventory does not list are drift of field "replica". An instance the
 // account does not have is an ErrGone error naming it.
 func Refresh(ctx context.Context, acct Account, insts []plans.Instance, o Options) ([]plans.Instance, []Drift, error) {
-	if o.QPS <= 0 {
-		o.QPS = DefaultQPS
-	}
-	if o.Concurrency <= 0 {
-		o.Concurrency = DefaultConcurrency
-	}
-	if o.Attempts <= 0 {
-		o.Attempts = DefaultAttempts
-	}
-	if o.Backoff <= 0 {
-		o.Backoff = 200 * time.Millisecond
-	}
+	o = o.withDefaults()
 	d := &run{acct: acct, o: o, lim: rate.NewLimiter(rate.Limit(o.QPS), max(1, int(o.QPS))), slots: make(chan struct{}, o.Concurrency)}
 	byRegion := map[string][]string{}
 	for _, in := range insts {
