@@ -21,6 +21,7 @@ type planOptions struct {
 	out       string
 	format    string
 	limit     int
+	maxBytes  int
 	policy    policyOptions
 	refresh   refreshOptions
 	only      []string
@@ -81,6 +82,7 @@ is denied by policy.`,
 	_ = cmd.MarkFlagRequired("inventory")
 	_ = cmd.MarkFlagFilename("inventory", "yaml", "yml")
 	addLimitFlag(f, &o.limit)
+	addMaxBytesFlag(f, &o.maxBytes)
 	o.policy.addFlags(f)
 	o.refresh.addFlags(f)
 	f.StringArrayVar(&o.only, "only", nil, "plan only instances matching SEL: an id, a glob (rm-pay-*), tag=value, tag!=value, region=…; terms joined by commas must all hold; repeatable (any matches)")
@@ -116,7 +118,9 @@ func runPlan(ctx context.Context, cmd *cobra.Command, o *planOptions) error {
 	case o.format == render.JSON:
 		_, err = cmd.OutOrStdout().Write(b) // the file's bytes; no second encoding of a large plan
 	default:
-		err = r.Render(cmd.OutOrStdout(), p, renderOptions(cmd.OutOrStdout(), o.limit))
+		ro := renderOptions(cmd.OutOrStdout(), o.limit)
+		ro.MaxBytes = o.maxBytes
+		err = r.Render(cmd.OutOrStdout(), p, ro)
 	}
 	if err != nil {
 		return err
