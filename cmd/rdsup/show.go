@@ -11,7 +11,7 @@ import (
 )
 
 type showOptions struct {
-	path   string
+	path     string
 	format   string
 	limit    int
 	maxBytes int
