@@ -2,6 +2,7 @@ package executor
 
 import (
 	"context"
+	"os"
 	"testing"
 	"time"
 
@@ -129,5 +130,30 @@ func checkHopOrder(t *testing.T, p *plans.Plan, sim *rdssim.Sim, dur time.Durati
 				t.Errorf("replica hop %s started at %s, before its primary %s reached %s: two versions ahead", s.ID, start.Format(time.StampMilli), pr, s.FromVersion)
 			}
 		}
+	}
+}
+
+// A multi-hop plan applied again without its journal (lost, or another
+// machine) sends no upgrade: an instance already past a hop's toVersion
+// along the plan's own hops has done that hop. Today's executor compares the
+// live version with the step's fromVersion and toVersion only, so the first
+// hop of an instance now on 8.0 fails as drift.
+func TestMultiHopWithoutJournal(t *testing.T) {
+	t.Skip("needs core merge: executor/step.go must treat a live version reached by a later hop of the same instance as this hop done (see the hops report)")
+	p := planFromYAML(t, "hops.yaml", []byte(hopsFleet))
+	env := startSim(t, p, rdssim.Options{UpgradeDuration: 20 * time.Millisecond})
+	path := writePlan(t, p)
+	if res, err := apply(t, t.Context(), path, env.cloud, fastOptions()); err != nil || !res.Done() {
+		t.Fatalf("first apply: %v", err)
+	}
+	if err := os.Remove(JournalPath(path)); err != nil {
+		t.Fatal(err)
+	}
+	res, err := apply(t, t.Context(), path, env.cloud, fastOptions())
+	if err != nil || !res.Done() {
+		t.Fatalf("second apply without the journal: %v %s", err, summarize(res))
+	}
+	if n := appliedCount(env.sim); n != len(p.Steps) {
+		t.Errorf("applied = %d, want %d (no second upgrade)", n, len(p.Steps))
 	}
 }
