@@ -41,6 +41,7 @@ func BuildWith(inv *Inventory, opts Options) (*plans.Plan, error) {
 		return nil, err
 	}
 	in := func(id string) bool { return picked == nil || picked[id] }
+	hc := &hopCache{paths: paths, m: map[[3]string][]string{}}
 	p := &problems{file: inv.Path}
 	replicas := map[string][]*plans.Instance{}
 	for i := range inv.Instances {
@@ -61,7 +62,7 @@ func BuildWith(inv *Inventory, opts Options) (*plans.Plan, error) {
 		if x.Role != plans.RolePrimary {
 			continue
 		}
-		c := cluster{primary: x, replicas: replicas[x.ID], paths: paths, in: in, p: p, lines: inv.Lines}
+		c := cluster{primary: x, replicas: replicas[x.ID], paths: hc, in: in, p: p, lines: inv.Lines}
 		cs := c.steps()
 		if len(cs) > 0 {
 			clusters++
@@ -97,15 +98,33 @@ func BuildWith(inv *Inventory, opts Options) (*plans.Plan, error) {
 type cluster struct {
 	primary  *plans.Instance
 	replicas []*plans.Instance // sorted by id
-	paths    Paths
+	paths    *hopCache
 	in       func(id string) bool
 	p        *problems
 	lines    map[string]int
 }
 
+// hopCache remembers Paths.Hops per engine and versions: a fleet has few
+// distinct upgrades. The slices it returns are shared; do not modify them.
+type hopCache struct {
+	paths Paths
+	m     map[[3]string][]string
+}
+
+func (h *hopCache) hops(engine, from, to string) []string {
+	k := [3]string{engine, from, to}
+	v, ok := h.m[k]
+	if !ok {
+		v = h.paths.Hops(engine, from, to)
+		h.m[k] = v
+	}
+	return v
+}
+
 // hop is one planned step before it gets its id.
 type hop struct {
 	x        *plans.Instance
+	m        int // index in the cluster's members
 	from, to string
 	k        int // index among the instance's hops
 }
@@ -113,29 +132,44 @@ type hop struct {
 func (c *cluster) steps() []plans.Step {
 	P := c.primary
 	line := c.lines[P.ID]
-	hops := map[string][]string{} // instance → versions it passes through
+	// members: the replicas (by id), then the primary; hops[i]: the
+	// versions members[i] passes through (nil: no step).
+	members := make([]*plans.Instance, 0, len(c.replicas)+1)
+	members = append(append(members, c.replicas...), P)
+	hops := make([][]string, len(members))
 	upgrading := func(x *plans.Instance) bool { return c.in(x.ID) && x.EngineVersion != x.TargetVersion }
-	for _, x := range append([]*plans.Instance{P}, c.replicas...) {
+	nHops := 0
+	for i, x := range members {
 		if upgrading(x) {
-			hops[x.ID] = c.paths.Hops(x.Engine, x.EngineVersion, x.TargetVersion)
+			hops[i] = c.paths.hops(x.Engine, x.EngineVersion, x.TargetVersion)
+			nHops += len(hops[i])
 		}
 	}
-	reported := map[string]bool{}
+	if nHops == 0 {
+		return nil
+	}
+	var reported map[string]bool // replicas already named in an error
+	report := func(id string) {
+		if reported == nil {
+			reported = map[string]bool{}
+		}
+		reported[id] = true
+	}
 	var left []string // replicas a selected primary needs that the selection left out
 	if upgrading(P) {
 		for _, r := range c.replicas {
 			switch {
 			case !c.in(r.ID) && r.EngineVersion != P.TargetVersion:
 				left = append(left, r.ID)
-				reported[r.ID] = true
+				report(r.ID)
 			case upgrading(r) && r.TargetVersion != P.TargetVersion:
 				c.p.add(line, P.ID, "upgrade the primary and all its replicas to the same targetVersion, or leave the primary out",
 					"upgrades to %s but its %s instance %s targets %s (the cloud requires replicas to reach the primary's target first)", P.TargetVersion, r.Role, r.ID, r.TargetVersion)
-				reported[r.ID] = true
+				report(r.ID)
 			case !upgrading(r) && r.EngineVersion != P.TargetVersion:
 				c.p.add(line, P.ID, "add the replica to the plan with the primary's targetVersion, or leave the primary out",
 					"upgrades to %s but its %s instance %s stays on %s (the cloud requires replicas to reach the primary's target first)", P.TargetVersion, r.Role, r.ID, r.EngineVersion)
-				reported[r.ID] = true
+				report(r.ID)
 			}
 		}
 	}
@@ -145,56 +179,62 @@ func (c *cluster) steps() []plans.Step {
 	}
 
 	// Order: by hop version, replicas (by id) before the primary.
-	var all []hop
-	for _, x := range append(slices.Clone(c.replicas), P) {
+	all := make([]hop, 0, nHops)
+	for i, x := range members {
 		from := x.EngineVersion
-		for k, to := range hops[x.ID] {
-			all = append(all, hop{x: x, from: from, to: to, k: k})
+		for k, to := range hops[i] {
+			all = append(all, hop{x: x, m: i, from: from, to: to, k: k})
 			from = to
 		}
 	}
-	slices.SortStableFunc(all, func(a, b hop) int {
-		return cmp.Or(CompareVersions(a.to, b.to), cmp.Compare(a.to, b.to), cmp.Compare(boolInt(a.x == P), boolInt(b.x == P)))
-	})
-	id := func(x *plans.Instance, to string) string {
-		if len(hops[x.ID]) > 1 {
-			return x.ID + "@" + to
-		}
-		return x.ID
+	if nHops > 1 {
+		slices.SortStableFunc(all, func(a, b hop) int {
+			return cmp.Or(CompareVersions(a.to, b.to), cmp.Compare(a.to, b.to), cmp.Compare(boolInt(a.x == P), boolInt(b.x == P)))
+		})
 	}
-	has := func(x *plans.Instance, to string) bool { return slices.Contains(hops[x.ID], to) }
+	pi := len(members) - 1
+	id := func(m int, to string) string {
+		if len(hops[m]) > 1 {
+			return members[m].ID + "@" + to
+		}
+		return members[m].ID
+	}
+	has := func(m int, to string) bool { return slices.Contains(hops[m], to) }
 	out := make([]plans.Step, 0, len(all))
-	wave := map[string]int{}
 	for _, h := range all {
 		s := newStep(h.x, P.ID)
-		s.ID, s.FromVersion, s.ToVersion = id(h.x, h.to), h.from, h.to
+		s.ID, s.FromVersion, s.ToVersion = id(h.m, h.to), h.from, h.to
 		if h.k > 0 {
-			s.DependsOn = append(s.DependsOn, id(h.x, h.from))
+			s.DependsOn = append(s.DependsOn, id(h.m, h.from))
 		}
-		if h.x == P {
-			for _, r := range c.replicas {
+		if h.m == pi {
+			for m, r := range c.replicas {
 				switch {
-				case has(r, h.to):
-					s.DependsOn = append(s.DependsOn, id(r, h.to))
+				case has(m, h.to):
+					s.DependsOn = append(s.DependsOn, id(m, h.to))
 				case r.EngineVersion == h.to || reported[r.ID]:
 				default:
-					reported[r.ID] = true
+					report(r.ID)
 					c.p.add(line, P.ID, "set the replica's targetVersion to the primary's, or plan the replica first on its own",
 						"hop %s → %s needs its %s instance %s on %s, but it runs %s and its plan never passes %s", h.from, h.to, r.Role, r.ID, h.to, r.EngineVersion, h.to)
 				}
 			}
-		} else if has(P, h.from) {
-			s.DependsOn = append(s.DependsOn, id(P, h.from))
+		} else if has(pi, h.from) {
+			s.DependsOn = append(s.DependsOn, id(pi, h.from))
 		} else if CompareVersions(P.EngineVersion, h.from) < 0 && !reported[h.x.ID] {
-			reported[h.x.ID] = true
+			report(h.x.ID)
 			c.p.add(c.lines[h.x.ID], h.x.ID, "select its primary "+P.ID+" too, or give the replica a targetVersion one hop above its primary's version",
 				"hop %s → %s would run it two versions ahead of its primary %s, which stays on %s in this plan (replication across two major versions is unsupported)", h.from, h.to, P.ID, P.EngineVersion)
 		}
 		slices.Sort(s.DependsOn)
-		for _, d := range s.DependsOn {
-			s.Wave = max(s.Wave, wave[d]+1)
+		for _, d := range s.DependsOn { // dependencies come earlier in out
+			for j := len(out) - 1; j >= 0; j-- {
+				if out[j].ID == d {
+					s.Wave = max(s.Wave, out[j].Wave+1)
+					break
+				}
+			}
 		}
-		wave[s.ID] = s.Wave
 		out = append(out, s)
 	}
 	return out
