@@ -115,6 +115,15 @@ func (e *encoder) plan(p *Plan) error {
 	if p.Inputs.RefreshedAt != "" {
 		e.str(false, "refreshedAt", p.Inputs.RefreshedAt)
 	}
+	if sel := p.Inputs.Selection; sel != nil {
+		e.key(false, "selection")
+		e.open('{')
+		e.strings(true, "only", sel.Only)
+		e.strings(false, "exclude", sel.Exclude)
+		e.key(false, "withReplicas")
+		e.b = strconv.AppendBool(e.b, sel.WithReplicas)
+		e.close('}', false)
+	}
 	e.close('}', false)
 	err = e.array(false, "steps", len(p.Steps), func(i int) error {
 		defer e.maybeFlush()

@@ -109,6 +109,14 @@ func normalize(p *Plan) {
 	if p.Inputs.PolicySet.Data == nil {
 		p.Inputs.PolicySet.Data = []PolicyFile{}
 	}
+	if sel := p.Inputs.Selection; sel != nil {
+		if sel.Only == nil {
+			sel.Only = []string{}
+		}
+		if sel.Exclude == nil {
+			sel.Exclude = []string{}
+		}
+	}
 	if p.Summary.Unchanged == nil {
 		p.Summary.Unchanged = []string{}
 	}

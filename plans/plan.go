@@ -5,7 +5,13 @@ import "time"
 // FormatVersion is the version of the plan file format this build writes
 // and reads. A plan with any other version is refused. Version 2 added
 // inputs.policySet.
-const FormatVersion = 2
+//
+// Version 3 allows several steps per instance, one per hop of a multi-hop
+// upgrade (5.5 → 5.6 → 5.7 → 8.0), and added inputs.selection. A
+// single-hop step's id is its instance id; an instance with several hops
+// has one step per hop with id "<instance>@<toVersion>", each depending on
+// the instance's previous hop.
+const FormatVersion = 3
 
 // Roles of an instance in its cluster. Field values are the inventory's.
 const (
@@ -48,6 +54,16 @@ type Inputs struct {
 	// RefreshedAt is when `rdsup plan --refresh` read the instances' live
 	// state (RFC 3339 UTC); "" when the plan took the inventory's facts.
 	RefreshedAt string `json:"refreshedAt,omitempty"`
+	// Selection is what `rdsup plan --only/--exclude/--with-replicas`
+	// chose; absent when the plan covers every instance.
+	Selection *Selection `json:"selection,omitempty"`
+}
+
+// Selection records the selectors a plan was made with.
+type Selection struct {
+	Only         []string `json:"only"`    // never null
+	Exclude      []string `json:"exclude"` // never null
+	WithReplicas bool     `json:"withReplicas"`
 }
 
 // PolicySet describes the policies a plan was judged with, file by file.

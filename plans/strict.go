@@ -50,6 +50,8 @@ func shapeOf(t reflect.Type) *shape {
 	switch {
 	case t == reflect.TypeFor[time.Time]():
 		return &shape{kind: kindScalar}
+	case t.Kind() == reflect.Pointer:
+		return shapeOf(t.Elem())
 	case t.Kind() == reflect.Interface:
 		return &shape{kind: kindAny, nullable: true}
 	case t.Kind() == reflect.Slice:

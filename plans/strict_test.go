@@ -40,7 +40,7 @@ func TestStrictJSONRefused(t *testing.T) {
 		want []string
 	}{
 		{name: "duplicate top-level key", edit: func(t *testing.T, b []byte) []byte {
-			return replaceOnce(t, b, `"formatVersion": 2,`, `"formatVersion": 2, "formatVersion": 2,`)
+			return replaceOnce(t, b, `"formatVersion": 3,`, `"formatVersion": 3, "formatVersion": 3,`)
 		}, want: []string{`duplicate key "formatVersion"`, "at $ (line 2"}},
 		{name: "duplicate key in a step", edit: func(t *testing.T, b []byte) []byte {
 			return replaceOnce(t, b, `"toVersion": "5.6",`, `"toVersion": "9.9", "toVersion": "5.6",`)

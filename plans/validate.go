@@ -15,8 +15,9 @@ var ErrInvalid = errors.New("plan structure is invalid")
 // maxClientToken is the longest ClientToken the RDS API accepts.
 const maxClientToken = 64
 
-// Validate checks what the executor relies on: unique step ids, one step
-// per instance, every step's instance in instances[], dependencies on
+// Validate checks what the executor relies on: unique step ids, the
+// steps of one instance forming one chain of hops (each from the previous
+// one's toVersion and depending on it), every step's instance in instances[], dependencies on
 // existing steps other than itself and without cycles, known roles and
 // effective times, and a summary that agrees
 // with the steps' verdicts. It reports every problem, sorted, each naming
@@ -26,7 +27,7 @@ func Validate(p *Plan) error {
 	add := func(format string, args ...any) { errs = append(errs, fmt.Sprintf(format, args...)) }
 
 	steps := make(map[string]int, len(p.Steps))
-	byInstance := make(map[string]string, len(p.Steps))
+	byInstance := make(map[string][]int, len(p.Steps))
 	for i, s := range p.Steps {
 		switch first, dup := steps[s.ID]; {
 		case s.ID == "":
@@ -36,10 +37,11 @@ func Validate(p *Plan) error {
 		default:
 			steps[s.ID] = i
 		}
-		if other, dup := byInstance[s.InstanceID]; dup {
-			add("steps %s and %s both upgrade instance %s", other, s.ID, s.InstanceID)
-		} else {
-			byInstance[s.InstanceID] = s.ID
+		byInstance[s.InstanceID] = append(byInstance[s.InstanceID], i)
+	}
+	for inst, idx := range byInstance {
+		if len(idx) > 1 {
+			checkHops(p, inst, idx, add)
 		}
 	}
 	instances := make(map[string]bool, len(p.Instances))
@@ -89,6 +91,41 @@ func Validate(p *Plan) error {
 	slices.Sort(errs)
 	return fmt.Errorf("%w: %s; its id matches its content, so it was edited and sealed again or written by another tool: make a new plan with `rdsup plan`",
 		ErrInvalid, strings.Join(errs, "; "))
+}
+
+// checkHops checks the steps of an instance with several: one chain of
+// hops, each step from the version the previous one reaches, depending on
+// it.
+func checkHops(p *Plan, inst string, idx []int, add func(string, ...any)) {
+	from := make(map[string]string, len(idx))
+	to := make(map[string]string, len(idx))
+	for _, i := range idx {
+		s := &p.Steps[i]
+		if other, dup := from[s.FromVersion]; dup {
+			add("steps %s and %s both upgrade instance %s from %s", other, s.ID, inst, s.FromVersion)
+		} else {
+			from[s.FromVersion] = s.ID
+		}
+		if other, dup := to[s.ToVersion]; dup {
+			add("steps %s and %s both upgrade instance %s to %s", other, s.ID, inst, s.ToVersion)
+		} else {
+			to[s.ToVersion] = s.ID
+		}
+	}
+	starts := 0
+	for _, i := range idx {
+		s := &p.Steps[i]
+		prev, ok := to[s.FromVersion]
+		switch {
+		case !ok:
+			starts++
+		case prev != s.ID && !slices.Contains(s.DependsOn, prev):
+			add("step %s upgrades instance %s from %s but does not depend on step %s, which brings it there", s.ID, inst, s.FromVersion, prev)
+		}
+	}
+	if starts != 1 && len(from) == len(idx) && len(to) == len(idx) {
+		add("the steps of instance %s do not form one chain of hops (%d of them start from a version no other step reaches)", inst, starts)
+	}
 }
 
 // checkToken refuses a client token the API would refuse (empty, longer

@@ -21,8 +21,10 @@ import (
 //	  "plan": {
 //	    "at":    RFC 3339 UTC time the policies judge (plan time or now),
 //	    "id":    the plan id, when the plan is sealed,
-//	    "steps": the plan's steps of this instance, its primary and its
-//	             replicas, keyed by instance id (absent: not in the plan)
+//	    "steps": the plan's steps of this hop (same toVersion) of this
+//	             instance, its primary and its replicas, keyed by instance
+//	             id (absent: no step of the plan takes it to that version;
+//	             a plan has one step per hop, see planner.BuildWith)
 //	  }
 //	}
 //
@@ -40,12 +42,15 @@ var (
 
 func key(s string) *ast.Term { return ast.StringTerm(s) }
 
+// hopKey names the step that takes an instance to a version.
+type hopKey struct{ instance, to string }
+
 // index locates a plan's instances, replicas and steps by instance id.
 type index struct {
 	p        *plans.Plan
 	inst     map[string]int   // instance id → index in p.Instances
 	replicas map[string][]int // primary id → indexes of its replicas, by id
-	stepOf   map[string]int   // instance id → index in p.Steps
+	stepOf   map[hopKey]int   // instance id and toVersion → index in p.Steps
 	stepInst []int            // step index → index in p.Instances, -1 if absent
 	// strs interns the terms of repeated field values (versions, regions,
 	// states, windows, tags): most of a fleet's strings are a few values.
@@ -90,7 +95,7 @@ func newIndex(p *plans.Plan) *index {
 		p:        p,
 		inst:     make(map[string]int, len(p.Instances)),
 		replicas: make(map[string][]int),
-		stepOf:   make(map[string]int, len(p.Steps)),
+		stepOf:   make(map[hopKey]int, len(p.Steps)),
 	}
 	for i := range p.Instances {
 		in := &p.Instances[i]
@@ -106,7 +111,7 @@ func newIndex(p *plans.Plan) *index {
 	}
 	ix.stepInst = make([]int, len(p.Steps))
 	for i := range p.Steps {
-		ix.stepOf[p.Steps[i].InstanceID] = i
+		ix.stepOf[hopKey{p.Steps[i].InstanceID, p.Steps[i].ToVersion}] = i
 		ix.stepInst[i] = -1
 		if ii, ok := ix.inst[p.Steps[i].InstanceID]; ok {
 			ix.stepInst[i] = ii
@@ -294,12 +299,12 @@ func (t *terms) input(si int, live *plans.Instance, at *ast.Term) (ast.Value, er
 	steps := ast.NewObjectWithCapacity(2 + len(reps))
 	steps.Insert(instID, t.stepTerm(si))
 	if inst.Primary != "" {
-		if ps, ok := ix.stepOf[inst.Primary]; ok {
+		if ps, ok := ix.stepOf[hopKey{inst.Primary, s.ToVersion}]; ok {
 			steps.Insert(t.idTerm(inst.Primary), t.stepTerm(ps))
 		}
 	}
 	for _, ri := range reps {
-		if rs, ok := ix.stepOf[ix.p.Instances[ri].ID]; ok {
+		if rs, ok := ix.stepOf[hopKey{ix.p.Instances[ri].ID, s.ToVersion}]; ok {
 			steps.Insert(t.instTerm(ri).id, t.stepTerm(rs))
 		}
 	}

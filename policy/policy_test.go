@@ -84,15 +84,28 @@ func TestBuiltinPolicies(t *testing.T) {
 		},
 		{
 			name: "version: skipping 5.6",
-			edit: func(p *plans.Plan) { p.Steps[0].ToVersion = "5.7" },
+			edit: func(p *plans.Plan) { allTo(p, "5.7") },
 			at:   "19:00",
-			deny: []want{{"s-rm-dr", "rdsup.version.deny", "MySQL 5.5 → 5.7 (instance rm-dr) is not an allowed upgrade path; allowed: MySQL 5.5 → 5.6"}},
+			deny: []want{
+				{"s-rm-dr", "rdsup.version.deny", "MySQL 5.5 → 5.7 (instance rm-dr) is not an allowed upgrade path; allowed: MySQL 5.5 → 5.6"},
+				{"s-rr-1", "rdsup.version.deny", "MySQL 5.5 → 5.7"},
+				{"s-rm-p", "rdsup.version.deny", "the allowed hops reach it: make the plan again with `rdsup plan`, which plans one step per hop"},
+			},
 		},
 		{
 			name: "version: downgrade",
-			edit: func(p *plans.Plan) { p.Steps[1].FromVersion, p.Steps[1].ToVersion = "5.6", "5.5" },
-			at:   "19:00",
-			deny: []want{{"s-rr-1", "rdsup.version.deny", "MySQL 5.6 → 5.5"}},
+			edit: func(p *plans.Plan) {
+				allTo(p, "5.5")
+				for i := range p.Steps {
+					p.Steps[i].FromVersion = "5.6"
+				}
+			},
+			at: "19:00",
+			deny: []want{
+				{"s-rr-1", "rdsup.version.deny", "MySQL 5.6 → 5.5"},
+				{"s-rm-dr", "rdsup.version.deny", "MySQL 5.6 → 5.5"},
+				{"s-rm-p", "rdsup.version.deny", "MySQL 5.6 → 5.5"},
+			},
 		},
 		{
 			name: "version: other engine",
@@ -102,7 +115,7 @@ func TestBuiltinPolicies(t *testing.T) {
 		},
 		{
 			name:  "version: a data file allows 5.5 → 5.7",
-			edit:  func(p *plans.Plan) { p.Steps[0].ToVersion = "5.7" },
+			edit:  func(p *plans.Plan) { allTo(p, "5.7") },
 			at:    "19:00",
 			data:  "rdsup:\n  config:\n    versionPaths:\n      MySQL:\n        \"5.5\": [\"5.6\", \"5.7\"]\n",
 			clean: true,
@@ -110,11 +123,21 @@ func TestBuiltinPolicies(t *testing.T) {
 		{
 			name: "version: a data file can take the default path away",
 			at:   "19:00",
-			data: `{"rdsup": {"config": {"versionPaths": {"MySQL": {"5.5": []}}}}}`,
+			data: `{"rdsup": {"config": {"versionPaths": {"MySQL": {"5.5": [], "5.6": [], "5.7": []}}}}}`,
 			deny: []want{
 				{"s-rm-dr", "rdsup.version.deny", "allowed: none"},
 				{"s-rr-1", "rdsup.version.deny", "allowed: none"},
 				{"s-rm-p", "rdsup.version.deny", "allowed: none"},
+			},
+		},
+		{
+			name: "version: a missing hop is named with the data that adds it",
+			at:   "19:00",
+			data: `{"rdsup": {"config": {"versionPaths": {"MySQL": {"5.5": []}}}}}`,
+			deny: []want{
+				{"s-rm-p", "rdsup.version.deny", `allowed: MySQL 5.6 → 5.7, MySQL 5.7 → 8.0; to allow it, pass a data file with --data containing {"rdsup":{"config":{"versionPaths":{"MySQL":{"5.5":["5.6"]}}}}} (rdsup then plans one step per hop)`},
+				{"s-rr-1", "rdsup.version.deny", "allowed: MySQL 5.6 → 5.7"},
+				{"s-rm-dr", "rdsup.version.deny", "allowed: MySQL 5.6 → 5.7"},
 			},
 		},
 		{
@@ -389,5 +412,12 @@ func TestEvalStepConcurrent(t *testing.T) {
 		if err := <-errs; err != nil {
 			t.Error(err)
 		}
+	}
+}
+
+// allTo sends every step of p to version v (a cluster's steps stay one hop).
+func allTo(p *plans.Plan, v string) {
+	for i := range p.Steps {
+		p.Steps[i].ToVersion = v
 	}
 }

@@ -255,7 +255,7 @@ func (o *applyOptions) preparePlan(ctx context.Context, stderr io.Writer) (path,
 	}
 	path = o.planPath
 	if o.inventory != "" {
-		p, err := makePlan(ctx, o.inventory, &o.policy)
+		p, err := makePlan(ctx, o.inventory, &o.policy, nil)
 		if err != nil {
 			return "", "", cleanup, err
 		}

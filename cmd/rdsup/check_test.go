@@ -32,7 +32,7 @@ func TestCheckCommand(t *testing.T) {
 deny contains {"msg": sprintf("%s: payments are frozen this week", [input.instance.id]), "ticket": "CHG-1"} if input.instance.tags.team == "payments"
 `)
 	noPaths := filepath.Join(dir, "paths.json")
-	if err := os.WriteFile(noPaths, []byte(`{"rdsup": {"config": {"versionPaths": {"MySQL": {"5.5": []}}}}}`), 0o644); err != nil {
+	if err := os.WriteFile(noPaths, []byte(`{"rdsup": {"config": {"versionPaths": {"MySQL": {"5.5": [], "5.6": [], "5.7": []}}}}}`), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	edited := writeEdited(t, plan, "edited.json", `"toVersion": "5.6"`, `"toVersion": "5.7"`)

@@ -14,6 +14,7 @@ const (
 	exitError   = 1 // the tool failed: bad input, I/O, API failure, failed steps
 	exitDenied  = 2 // a plan was written or checked but policy denies a step
 	exitPending = 3 // apply stopped with work left pending (windows closed, --no-wait, interrupted)
+	exitDiffer  = 4 // diff --exit-code: the plans differ
 )
 
 // exitStatus is returned by commands whose outcome is not an error of the
@@ -27,6 +28,7 @@ func (e *exitStatus) Error() string { return e.msg }
 
 func denied(msg string) error  { return &exitStatus{code: exitDenied, msg: msg} }
 func pending(msg string) error { return &exitStatus{code: exitPending, msg: msg} }
+func differ() error            { return &exitStatus{code: exitDiffer} }
 
 // exitCode prints err (if any) as text and maps it to the process exit code.
 func exitCode(stderr io.Writer, err error) int {

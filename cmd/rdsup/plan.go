@@ -9,6 +9,7 @@ import (
 	"github.com/rdsup/rdsup/planner"
 	"github.com/rdsup/rdsup/plans"
 	"github.com/rdsup/rdsup/plans/render"
+	"github.com/rdsup/rdsup/policy"
 	"github.com/spf13/cobra"
 )
 
@@ -20,8 +21,31 @@ type planOptions struct {
 	out       string
 	format    string
 	limit     int
+	maxBytes  int
 	policy    policyOptions
 	refresh   refreshOptions
+	only      []string
+	exclude   []string
+	withRepl  bool
+}
+
+// selection is what --only/--exclude/--with-replicas choose, nil when
+// none is given (the plan covers every instance).
+func (o *planOptions) selection() *plans.Selection {
+	if len(o.only) == 0 && len(o.exclude) == 0 && !o.withRepl {
+		return nil
+	}
+	return &plans.Selection{Only: append([]string{}, o.only...), Exclude: append([]string{}, o.exclude...), WithReplicas: o.withRepl}
+}
+
+// buildPlan orders the steps, one per hop along the policy data's
+// versionPaths (built-in defaults merged with --data).
+func buildPlan(inv *planner.Inventory, pol *policyOptions, sel *plans.Selection) (*plans.Plan, error) {
+	paths, err := policy.VersionPaths(pol.options())
+	if err != nil {
+		return nil, err
+	}
+	return planner.BuildWith(inv, planner.Options{Paths: planner.Paths(paths), Selection: sel})
 }
 
 func newPlanCmd() *cobra.Command {
@@ -29,10 +53,15 @@ func newPlanCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "plan -i INVENTORY [-o PLANFILE]",
 		Short: "Plan the upgrade of an inventory: ordered steps, checked by policy",
-		Long: `Plan reads a YAML inventory, orders one upgrade step per instance that is not
-on its target version (read-only and disaster-recovery replicas before their
-primary), checks every step against the policies, writes the plan file and
-prints it.
+		Long: `Plan reads a YAML inventory, orders one upgrade step per hop for every
+instance that is not on its target version (hops follow the policy data's
+versionPaths: MySQL 5.5 → 5.6 → 5.7 → 8.0 by default; in a cluster, for every
+hop, read-only and disaster-recovery replicas before their primary), checks
+every step against the policies, writes the plan file and prints it.
+
+--only and --exclude (repeatable) choose the instances: an id or a glob
+(rm-pay-*), tag=value, tag!=value, region=…; terms joined by commas must all
+hold. A selected primary needs its replicas (--with-replicas adds them).
 
 With --refresh, plan first reads every instance's live state from the API
 (--endpoint, --profile, --qps as for apply), prints what differs from the
@@ -53,8 +82,12 @@ is denied by policy.`,
 	_ = cmd.MarkFlagRequired("inventory")
 	_ = cmd.MarkFlagFilename("inventory", "yaml", "yml")
 	addLimitFlag(f, &o.limit)
+	addMaxBytesFlag(f, &o.maxBytes)
 	o.policy.addFlags(f)
 	o.refresh.addFlags(f)
+	f.StringArrayVar(&o.only, "only", nil, "plan only instances matching SEL: an id, a glob (rm-pay-*), tag=value, tag!=value, region=…; terms joined by commas must all hold; repeatable (any matches)")
+	f.StringArrayVar(&o.exclude, "exclude", nil, "leave out instances matching SEL (same syntax as --only); repeatable")
+	f.BoolVar(&o.withRepl, "with-replicas", false, "add the replicas of every selected primary (a primary is upgraded only after its replicas)")
 	return cmd
 }
 
@@ -67,7 +100,7 @@ func runPlan(ctx context.Context, cmd *cobra.Command, o *planOptions) error {
 	if o.refresh.on {
 		p, err = makeRefreshedPlan(ctx, cmd.ErrOrStderr(), o)
 	} else {
-		p, err = makePlan(ctx, o.inventory, &o.policy)
+		p, err = makePlan(ctx, o.inventory, &o.policy, o.selection())
 	}
 	if err != nil {
 		return err
@@ -85,7 +118,9 @@ func runPlan(ctx context.Context, cmd *cobra.Command, o *planOptions) error {
 	case o.format == render.JSON:
 		_, err = cmd.OutOrStdout().Write(b) // the file's bytes; no second encoding of a large plan
 	default:
-		err = r.Render(cmd.OutOrStdout(), p, renderOptions(cmd.OutOrStdout(), o.limit))
+		ro := renderOptions(cmd.OutOrStdout(), o.limit)
+		ro.MaxBytes = o.maxBytes
+		err = r.Render(cmd.OutOrStdout(), p, ro)
 	}
 	if err != nil {
 		return err
@@ -99,12 +134,12 @@ func runPlan(ctx context.Context, cmd *cobra.Command, o *planOptions) error {
 
 // makePlan loads the inventory, builds the steps, evaluates the policies
 // and seals the plan. It does not write it.
-func makePlan(ctx context.Context, inventory string, pol *policyOptions) (*plans.Plan, error) {
+func makePlan(ctx context.Context, inventory string, pol *policyOptions, sel *plans.Selection) (*plans.Plan, error) {
 	inv, err := planner.Load(inventory)
 	if err != nil {
 		return nil, err
 	}
-	p, err := planner.Build(inv)
+	p, err := buildPlan(inv, pol, sel)
 	if err != nil {
 		return nil, err
 	}

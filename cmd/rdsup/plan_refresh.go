@@ -52,7 +52,7 @@ func makeRefreshedPlan(ctx context.Context, w io.Writer, o *planOptions) (*plans
 		return nil, err
 	}
 	inv.Instances = live
-	p, err := planner.Build(inv)
+	p, err := buildPlan(inv, &o.policy, o.selection())
 	if err != nil {
 		return nil, err
 	}

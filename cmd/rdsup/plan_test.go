@@ -17,7 +17,7 @@ func TestPlanCommand(t *testing.T) {
 		{cliCase: cliCase{
 			name: "example fleet, json", code: exitOK,
 			args:   []string{"plan", "-i", "../../testdata/fleet.yaml", "-o", filepath.Join(dir, "a.json"), "--format", "json"},
-			stdout: []string{`"formatVersion": 2`, `"instanceId": "rm-pay-primary"`}, stderr: []string{"written to"},
+			stdout: []string{`"formatVersion": 3`, `"instanceId": "rm-pay-primary"`}, stderr: []string{"written to"},
 		}, planFile: filepath.Join(dir, "a.json")},
 		{cliCase: cliCase{
 			name: "bad inventory", code: exitError,

@@ -27,18 +27,18 @@ func TestFormatVersion(t *testing.T) {
 	}{
 		{name: "built in a clone", bi: &debug.BuildInfo{GoVersion: "go1.26.8", Main: debug.Module{Version: "(devel)"},
 			Settings: vcs("vcs.revision", "48473b0c84047346689a3bbca124dfacc9b82925", "vcs.time", "2026-11-30T23:59:00Z", "vcs.modified", "false")},
-			want: "rdsup (devel) (commit 48473b0c8404 of 2026-11-30T23:59:00Z, go1.26.8, plan format 2)"},
+			want: "rdsup (devel) (commit 48473b0c8404 of 2026-11-30T23:59:00Z, go1.26.8, plan format 3)"},
 		{name: "a dirty tree", bi: &debug.BuildInfo{GoVersion: "go1.26.8", Main: debug.Module{Version: "(devel)"},
 			Settings: vcs("vcs.revision", "48473b0c84047346689a3bbca124dfacc9b82925", "vcs.modified", "true")},
-			want: "rdsup (devel) (commit 48473b0c8404 (modified), go1.26.8, plan format 2)"},
+			want: "rdsup (devel) (commit 48473b0c8404 (modified), go1.26.8, plan format 3)"},
 		{name: "go install module@version", bi: &debug.BuildInfo{GoVersion: "go1.26.8", Main: debug.Module{Version: "v0.3.0"}},
-			want: "rdsup v0.3.0 (go1.26.8, plan format 2)"},
+			want: "rdsup v0.3.0 (go1.26.8, plan format 3)"},
 		{name: "ldflags", bi: &debug.BuildInfo{GoVersion: "go1.26.8", Main: debug.Module{Version: "(devel)"},
 			Settings: vcs("vcs.revision", "abc")}, ldVersion: "v1.2.3", ldDate: "2026-12-01T00:00:00Z",
-			want: "rdsup v1.2.3 (commit abc, built 2026-12-01T00:00:00Z, go1.26.8, plan format 2)"},
+			want: "rdsup v1.2.3 (commit abc, built 2026-12-01T00:00:00Z, go1.26.8, plan format 3)"},
 		{name: "nothing recorded says why", bi: &debug.BuildInfo{GoVersion: "go1.26.8", Main: debug.Module{Version: "(devel)"}},
-			want: "rdsup (devel) (no version or commit recorded: built without VCS information (go run, or -buildvcs=false), go1.26.8, plan format 2)"},
-		{name: "no build info", want: "rdsup (devel) (no version or commit recorded: built without VCS information (go run, or -buildvcs=false), plan format 2)"},
+			want: "rdsup (devel) (no version or commit recorded: built without VCS information (go run, or -buildvcs=false), go1.26.8, plan format 3)"},
+		{name: "no build info", want: "rdsup (devel) (no version or commit recorded: built without VCS information (go run, or -buildvcs=false), plan format 3)"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

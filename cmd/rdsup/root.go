@@ -44,6 +44,7 @@ Results and tables go to stdout; logs, progress and errors to stderr
 	root.AddCommand(
 		newPlanCmd(),
 		newShowCmd(),
+		newDiffCmd(),
 		newCheckCmd(),
 		newPolicyCmd(),
 		newSimCmd(),

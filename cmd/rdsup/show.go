@@ -11,9 +11,10 @@ import (
 )
 
 type showOptions struct {
-	path   string
-	format string
-	limit  int
+	path     string
+	format   string
+	limit    int
+	maxBytes int
 }
 
 func newShowCmd() *cobra.Command {
@@ -27,8 +28,8 @@ request comment, or the plan's canonical JSON. An edited plan is refused.
 
 The table and Markdown show the first --limit steps and findings (denials
 first) and count the rest; JSON is always complete. A table on a terminal
-fits its width. Markdown never exceeds 65,536 characters, a GitHub
-comment's limit: what does not fit is cut with a note.`,
+fits its width. Markdown never exceeds --max-bytes (default 65,536, a GitHub
+comment's limit): what does not fit is cut with a note.`,
 		Example: `  rdsup show rdsup-plan.json
   rdsup show rdsup-plan.json --format markdown > comment.md`,
 		Args: cobra.ExactArgs(1),
@@ -42,6 +43,7 @@ comment's limit: what does not fit is cut with a note.`,
 	}
 	cmd.Flags().StringVar(&o.format, "format", render.Table, "output format: "+render.FormatHelp())
 	addLimitFlag(cmd.Flags(), &o.limit)
+	addMaxBytesFlag(cmd.Flags(), &o.maxBytes)
 	completeFlag(cmd, "format", fixedCompletion(render.Formats()...))
 	return cmd
 }
@@ -59,7 +61,9 @@ func runShow(_ context.Context, out io.Writer, o *showOptions) error {
 	if empty, err := writeNothingToDo(out, p, o.format); empty || err != nil {
 		return err
 	}
-	return r.Render(out, p, renderOptions(out, o.limit))
+	ro := renderOptions(out, o.limit)
+	ro.MaxBytes = o.maxBytes
+	return r.Render(out, p, ro)
 }
 
 // addLimitFlag adds --limit, the rows the table and Markdown formats show.

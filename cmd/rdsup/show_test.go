@@ -77,9 +77,9 @@ func TestShow(t *testing.T) {
 		}},
 		{cliCase: cliCase{
 			name:   "plan of another format version is refused naming both",
-			args:   []string{"show", writeEdited(t, path, "v7.json", `"formatVersion": 2`, `"formatVersion": 7`)},
+			args:   []string{"show", writeEdited(t, path, "v7.json", `"formatVersion": 3`, `"formatVersion": 7`)},
 			code:   exitError,
-			stderr: []string{"formatVersion 7", "reads 2"},
+			stderr: []string{"formatVersion 7", "reads 3"},
 		}},
 		{cliCase: cliCase{
 			name:   "missing file",

@@ -281,6 +281,14 @@ func (s *Sim) upgradeDBInstanceEngineVersion(p params, now time.Time) (map[strin
 			}
 		}
 	}
+	if m, ok := s.inst[in.Master]; ok && in.Type != TypePrimary {
+		s.settle(m, now)
+		if pathSupported(s.opts.UpgradePaths, m.Engine, m.EngineVersion, in.EngineVersion) {
+			return nil, "", "", errf(http.StatusForbidden, "UnsupportedReadOrBakReadState",
+				"Current DB instance is a %s instance of %s, which runs %s: upgrade the primary to %s before taking %s to %s (replication across two major versions is unsupported).",
+				strings.ToLower(in.Type), m.ID, m.EngineVersion, in.EngineVersion, id, version)
+		}
+	}
 	s.taskSeq++
 	t := &task{
 		ID: strconv.Itoa(s.taskSeq), InstanceID: id, Action: actionUpgrade,

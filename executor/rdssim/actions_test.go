@@ -2,6 +2,7 @@ package rdssim_test
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -302,5 +303,33 @@ func TestTaskProgress(t *testing.T) {
 	ht.Status = "Failed"
 	if h, err := e.client.DescribeHistoryTasks(ht); err != nil || len(h.Items) != 1 || h.Items[0].ReasonCode == "" {
 		t.Fatalf("Failed filter: %+v %v", h, err)
+	}
+}
+
+// A replica goes at most one major version ahead of its primary: the
+// cloud refuses to take it further until the primary caught up.
+func TestReplicaAtMostOneHopAhead(t *testing.T) {
+	e := start(t, rdssim.Options{})
+	if _, err := e.upgrade("rr-pay-1", "5.6", "tok-1"); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Advance(10 * time.Minute)
+	_, err := e.upgrade("rr-pay-1", "5.7", "tok-2")
+	wantCode(t, err, "UnsupportedReadOrBakReadState", 403)
+	if err == nil || !strings.Contains(err.Error(), "upgrade the primary to 5.6 before taking rr-pay-1 to 5.7") {
+		t.Errorf("refusal does not say what to do: %v", err)
+	}
+	for _, id := range []string{"rr-pay-2", "rd-pay"} {
+		if _, err := e.upgrade(id, "5.6", "tok-"+id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.clock.Advance(10 * time.Minute)
+	if _, err := e.upgrade("rm-pay", "5.6", "tok-primary"); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Advance(10 * time.Minute)
+	if _, err := e.upgrade("rr-pay-1", "5.7", "tok-3"); err != nil {
+		t.Fatalf("replica one hop ahead of its upgraded primary: %v", err)
 	}
 }

@@ -22,6 +22,10 @@ type markdownRenderer struct{}
 // byte.
 const MarkdownMax = 65536
 
+// MarkdownMinBytes is the smallest Options.MaxBytes honoured: the summary
+// and the truncation note need about this much.
+const MarkdownMinBytes = 4096
+
 // markdownReserve is kept free for the truncation note and closing tags.
 const markdownReserve = 1024
 
@@ -32,7 +36,11 @@ const markdownOpenSteps = 30
 const markdownUnchangedMax = 50
 
 func (markdownRenderer) Render(w io.Writer, p *plans.Plan, o Options) error {
-	d := &mdDoc{room: MarkdownMax - markdownReserve}
+	d := &mdDoc{max: MarkdownMax}
+	if o.MaxBytes > 0 {
+		d.max = max(o.MaxBytes, MarkdownMinBytes)
+	}
+	d.room = d.max - markdownReserve
 	v := newView(p, Shown(len(p.Steps), o.Limit))
 	writeMarkdownSummary(d, p)
 	writeMarkdownFindings(d, v, o.Limit)
@@ -47,6 +55,7 @@ func (markdownRenderer) Render(w io.Writer, p *plans.Plan, o Options) error {
 // are counted as missing, and finish writes a note saying what is missing.
 type mdDoc struct {
 	b       strings.Builder
+	max     int // the document's cap (Options.MaxBytes)
 	room    int
 	cut     bool
 	details bool           // inside an open <details>
@@ -95,8 +104,12 @@ func (d *mdDoc) finish() {
 	if len(parts) > 0 {
 		what = strings.Join(parts, ", ")
 	}
-	fmt.Fprintf(&d.b, "\n> ✂️ **Truncated** to fit a GitHub comment (%d characters): %s not shown. `rdsup show PLANFILE --format json` prints the complete plan.\n",
-		MarkdownMax, what)
+	fit := "a GitHub comment"
+	if d.max != MarkdownMax {
+		fit = "--max-bytes"
+	}
+	fmt.Fprintf(&d.b, "\n> ✂️ **Truncated** to fit %s (%d characters): %s not shown. `rdsup show PLANFILE --format json` prints the complete plan.\n",
+		fit, d.max, what)
 }
 
 func writeMarkdownSummary(d *mdDoc, p *plans.Plan) {

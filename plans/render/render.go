@@ -28,6 +28,9 @@ type Options struct {
 	// Width is the display width the table format fits its lines to (see
 	// TerminalWidth); 0 fits nothing.
 	Width int
+	// MaxBytes caps the Markdown format's output, in bytes (at least
+	// MarkdownMinBytes); 0 is MarkdownMax, a GitHub comment's limit.
+	MaxBytes int
 }
 
 // Defaults are the options of Render: DefaultLimit rows, no width fitting.

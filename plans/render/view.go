@@ -41,12 +41,18 @@ func newView(p *plans.Plan, rows int) *view {
 }
 
 // dependsOn names the instances of the steps s depends on, in the plan's
-// (sorted) order. A step id the plan does not contain is shown as is.
+// (sorted) order; a hop of a multi-hop upgrade by its step id
+// (instance@version). A step id the plan does not contain is shown as is.
 func (v *view) dependsOn(s *plans.Step) []string {
 	out := make([]string, 0, len(s.DependsOn))
 	for _, id := range s.DependsOn {
 		if n := v.num[id]; n > 0 {
-			out = append(out, v.p.Steps[n-1].InstanceID)
+			d := &v.p.Steps[n-1]
+			if id == d.InstanceID+"@"+d.ToVersion {
+				out = append(out, id) // one hop of several: say which
+			} else {
+				out = append(out, d.InstanceID)
+			}
 		} else {
 			out = append(out, id)
 		}
