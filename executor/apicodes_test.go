@@ -1,7 +1,8 @@
-package executor
+package executor_test
 
 import (
 	"fmt"
+	. "github.com/rdsup/rdsup/executor"
 	"io"
 	"net/http"
 	"strings"

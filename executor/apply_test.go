@@ -1,7 +1,8 @@
-package executor
+package executor_test
 
 import (
 	"context"
+	. "github.com/rdsup/rdsup/executor"
 	"os"
 	"strings"
 	"testing"

@@ -6,7 +6,9 @@
 // is applied by one process at a time (lock and journal never opened
 // through a symbolic link), a preflight read per region before any step,
 // and a bound on how long an unreachable endpoint is retried. It talks to
-// the cloud through the
-// small Cloud interface, implemented by executor/rdsapi over the real SDK.
-// It knows nothing of how a plan was made.
+// the cloud through the small Cloud interface it defines (cloud.go: the
+// instance facts, the upgrade request and its accepted task, the error
+// kinds); executor/rdsapi implements it over the real SDK and imports the
+// executor, never the reverse, so the SDK is not among the executor's
+// imports. It knows nothing of how a plan was made.
 package executor

@@ -1,8 +1,9 @@
-package executor
+package executor_test
 
 import (
 	"errors"
 	"fmt"
+	. "github.com/rdsup/rdsup/executor"
 	"strings"
 	"testing"
 

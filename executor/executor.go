@@ -9,16 +9,8 @@ import (
 
 	"golang.org/x/time/rate"
 
-	"github.com/rdsup/rdsup/executor/rdsapi"
 	"github.com/rdsup/rdsup/plans"
 )
-
-// Cloud is what the executor needs from the RDS API; *rdsapi.Client
-// implements it. Errors are classified with the rdsapi.Err* kinds.
-type Cloud interface {
-	Describe(ctx context.Context, region string, ids []string) (map[string]rdsapi.Instance, error)
-	UpgradeEngineVersion(ctx context.Context, u rdsapi.Upgrade) (rdsapi.Task, error)
-}
 
 // Defaults of Options, documented in the README.
 const (
@@ -61,7 +53,7 @@ type Options struct {
 	OnEvent func(Event)
 	// UnreachableFor: how long a region's endpoint may go unreached (DNS
 	// failure, refused connection) before the run ends with an error
-	// wrapping rdsapi.ErrUnreachable.
+	// wrapping ErrUnreachable.
 	UnreachableFor time.Duration
 }
 
@@ -190,7 +182,7 @@ func CheckApplicable(p *plans.Plan) error {
 // Run resumes); Run returns when every goroutine it started has ended. The
 // error is non-nil only when the executor itself failed (journal I/O,
 // invalid plan) or the endpoint stayed unreachable for UnreachableFor
-// (rdsapi.ErrUnreachable; the steps stop as if interrupted); step
+// (ErrUnreachable; the steps stop as if interrupted); step
 // failures are in the Result.
 func Run(ctx context.Context, p *plans.Plan, cloud Cloud, j *Journal, opts Options) (*Result, error) {
 	opts.defaults()
@@ -204,7 +196,7 @@ func Run(ctx context.Context, p *plans.Plan, cloud Cloud, j *Journal, opts Optio
 	defer abort(nil)
 	r := newRunner(p, newReachGuard(cloud, opts.UnreachableFor, abort), j, opts)
 	res, err := r.run(ctx)
-	if cause := context.Cause(ctx); err == nil && errors.Is(cause, rdsapi.ErrUnreachable) {
+	if cause := context.Cause(ctx); err == nil && errors.Is(cause, ErrUnreachable) {
 		return res, cause
 	}
 	return res, err
@@ -217,9 +209,9 @@ type rateLimited struct {
 	calls func()
 }
 
-func (c rateLimited) UpgradeEngineVersion(ctx context.Context, u rdsapi.Upgrade) (rdsapi.Task, error) {
+func (c rateLimited) UpgradeEngineVersion(ctx context.Context, u Upgrade) (Task, error) {
 	if err := c.lim.Wait(ctx); err != nil {
-		return rdsapi.Task{}, err
+		return Task{}, err
 	}
 	c.calls()
 	return c.Cloud.UpgradeEngineVersion(ctx, u)

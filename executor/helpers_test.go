@@ -1,7 +1,8 @@
-package executor
+package executor_test
 
 import (
 	"context"
+	. "github.com/rdsup/rdsup/executor"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,28 +12,8 @@ import (
 	"github.com/rdsup/rdsup/executor/rdsapi"
 	"github.com/rdsup/rdsup/executor/rdssim"
 	"github.com/rdsup/rdsup/executor/rdssim/rdssimtest"
-	"github.com/rdsup/rdsup/planner"
 	"github.com/rdsup/rdsup/plans"
 )
-
-// planFromYAML plans an inventory (no policies: every step applicable).
-func planFromYAML(t testing.TB, name string, data []byte) *plans.Plan {
-	t.Helper()
-	inv, err := planner.Parse(name, data)
-	if err != nil {
-		t.Fatalf("parse inventory: %v", err)
-	}
-	p, err := planner.Build(inv)
-	if err != nil {
-		t.Fatalf("build plan: %v", err)
-	}
-	plans.Summarize(p)
-	p.CreatedAt = time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC)
-	if err := plans.Seal(p); err != nil {
-		t.Fatalf("seal: %v", err)
-	}
-	return p
-}
 
 func examplePlan(t testing.TB) *plans.Plan {
 	t.Helper()
@@ -40,7 +21,7 @@ func examplePlan(t testing.TB) *plans.Plan {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return planFromYAML(t, "example-fleet.yaml", data)
+	return PlanFromYAML(t, "example-fleet.yaml", data)
 }
 
 // writePlan writes p into a fresh directory and returns the plan path.

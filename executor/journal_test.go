@@ -1,7 +1,8 @@
-package executor
+package executor_test
 
 import (
 	"errors"
+	. "github.com/rdsup/rdsup/executor"
 	"os"
 	"path/filepath"
 	"strings"

@@ -1,7 +1,8 @@
-package executor
+package executor_test
 
 import (
 	"context"
+	. "github.com/rdsup/rdsup/executor"
 	"strings"
 	"testing"
 	"time"
@@ -27,7 +28,7 @@ instances:
 // writes its plan, and returns fast options that judge windows by that clock.
 func nightRun(t *testing.T, fleet string, faults rdssim.Faults) (*simEnv, string, *rdssim.ManualClock, Options) {
 	t.Helper()
-	p := planFromYAML(t, "night.yaml", []byte(fleet))
+	p := PlanFromYAML(t, "night.yaml", []byte(fleet))
 	clock := rdssim.NewManualClock(time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC))
 	env := startSim(t, p, rdssim.Options{Clock: clock, UpgradeDuration: time.Minute, Faults: faults})
 	opts := fastOptions()

@@ -1,9 +1,10 @@
 //go:build unix
 
-package executor
+package executor_test
 
 import (
 	"errors"
+	. "github.com/rdsup/rdsup/executor"
 	"os"
 	"path/filepath"
 	"strings"

@@ -10,13 +10,11 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
-
-	"github.com/rdsup/rdsup/executor/rdsapi"
 )
 
 // poller reads instances for every step that wants a fresh look, in
 // batched DescribeDBInstanceAttribute calls: one round serves all waiting
-// steps, grouped by region, rdsapi.MaxDescribeBatch ids per call. Polling
+// steps, grouped by region, MaxDescribeBatch ids per call. Polling
 // rounds are at least interval apart; steps that have not looked yet
 // (their pre-check) are served after a short coalescing delay by a round
 // of their own.
@@ -48,7 +46,7 @@ type waiter struct {
 }
 
 type observation struct {
-	inst rdsapi.Instance
+	inst Instance
 	err  error
 }
 
@@ -61,7 +59,7 @@ func newPoller(cloud Cloud, lim *rate.Limiter, interval time.Duration) *poller {
 }
 
 // observe waits for the next round that reads id.
-func (p *poller) observe(ctx context.Context, id, region string, fresh bool) (rdsapi.Instance, error) {
+func (p *poller) observe(ctx context.Context, id, region string, fresh bool) (Instance, error) {
 	w := &waiter{region: region, fresh: fresh, since: time.Now(), ch: make(chan observation, 1)}
 	p.mu.Lock()
 	p.waiters[id] = w
@@ -74,14 +72,14 @@ func (p *poller) observe(ctx context.Context, id, region string, fresh bool) (rd
 	case o := <-w.ch:
 		return o.inst, o.err
 	case <-p.stopped:
-		return rdsapi.Instance{}, context.Canceled
+		return Instance{}, context.Canceled
 	case <-ctx.Done():
 		p.mu.Lock()
 		if p.waiters[id] == w {
 			delete(p.waiters, id)
 		}
 		p.mu.Unlock()
-		return rdsapi.Instance{}, ctx.Err()
+		return Instance{}, ctx.Err()
 	}
 }
 
@@ -176,8 +174,8 @@ func (p *poller) round(ctx context.Context) {
 	for _, region := range regions {
 		ids := byRegion[region]
 		sort.Strings(ids)
-		for start := 0; start < len(ids); start += rdsapi.MaxDescribeBatch {
-			chunk := ids[start:min(start+rdsapi.MaxDescribeBatch, len(ids))]
+		for start := 0; start < len(ids); start += MaxDescribeBatch {
+			chunk := ids[start:min(start+MaxDescribeBatch, len(ids))]
 			wg.Add(1)
 			sem <- struct{}{}
 			go func() {
@@ -209,7 +207,7 @@ func (p *poller) describe(ctx context.Context, region string, ids []string, batc
 	p.calls++
 	p.mu.Unlock()
 	got, err := p.cloud.Describe(ctx, region, ids)
-	if errors.Is(err, rdsapi.ErrNotFound) && len(ids) > 1 {
+	if errors.Is(err, ErrNotFound) && len(ids) > 1 {
 		// find out which: one call per id of this chunk
 		for _, id := range ids {
 			p.describe(ctx, region, []string{id}, batch)
@@ -217,10 +215,10 @@ func (p *poller) describe(ctx context.Context, region string, ids []string, batc
 		return false
 	}
 	p.answer(ids, batch, got, err)
-	return err != nil && (errors.Is(err, rdsapi.ErrThrottled) || errors.Is(err, rdsapi.ErrTransient))
+	return err != nil && (errors.Is(err, ErrThrottled) || errors.Is(err, ErrTransient))
 }
 
-func (p *poller) answer(ids []string, batch map[string]*waiter, got map[string]rdsapi.Instance, err error) {
+func (p *poller) answer(ids []string, batch map[string]*waiter, got map[string]Instance, err error) {
 	for _, id := range ids {
 		o := observation{err: err}
 		if err == nil {
@@ -228,7 +226,7 @@ func (p *poller) answer(ids []string, batch map[string]*waiter, got map[string]r
 			if ok {
 				o.inst = inst
 			} else {
-				o.err = &rdsapi.Error{Kind: rdsapi.ErrNotFound, Action: "DescribeDBInstanceAttribute",
+				o.err = &CloudError{Kind: ErrNotFound, Action: "DescribeDBInstanceAttribute",
 					Message: fmt.Sprintf("instance %s is not in the answer for region %s", id, batch[id].region)}
 			}
 		}

@@ -1,8 +1,9 @@
-package executor
+package executor_test
 
 import (
 	"context"
 	"errors"
+	. "github.com/rdsup/rdsup/executor"
 	"net"
 	"strings"
 	"sync/atomic"
@@ -37,7 +38,11 @@ func clientFor(t *testing.T, endpoint, secret string) *rdsapi.Client {
 }
 
 // notFoundCloud answers every Describe with "not found" and is no Pinger.
-type notFoundCloud struct{ throttledCloud }
+type notFoundCloud struct{}
+
+func (*notFoundCloud) UpgradeEngineVersion(context.Context, Upgrade) (Task, error) {
+	return Task{}, errors.New("not used")
+}
 
 func (*notFoundCloud) Describe(context.Context, string, []string) (map[string]rdsapi.Instance, error) {
 	return nil, &rdsapi.Error{Kind: rdsapi.ErrNotFound, Code: "InvalidDBInstanceId.NotFound"}

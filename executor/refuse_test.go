@@ -1,7 +1,8 @@
-package executor
+package executor_test
 
 import (
 	"errors"
+	. "github.com/rdsup/rdsup/executor"
 	"os"
 	"strings"
 	"testing"
@@ -156,7 +157,7 @@ func TestFailureIsolation(t *testing.T) {
 		}
 	})
 	t.Run("stop after failure", func(t *testing.T) {
-		p := fleetPlan(t, 12, 3)
+		p := FleetPlan(t, 12, 3)
 		env := startSim(t, p, rdssim.Options{Faults: rdssim.Faults{FailUpgradeRate: 1}})
 		opts := fastOptions()
 		opts.Window = alwaysOpen

@@ -1,7 +1,8 @@
-package executor
+package executor_test
 
 import (
 	"fmt"
+	. "github.com/rdsup/rdsup/executor"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -113,7 +114,7 @@ func TestResumeStartedStepWhoseUpgradeWasAccepted(t *testing.T) {
 	journalStarted(t, path, p, "rm-crm-db")
 	s := stepOf(t, p, "rm-crm-db")
 	// the earlier run's call, carried out by the API, answer lost
-	if _, err := env.cloud.UpgradeEngineVersion(t.Context(), upgradeOf(s)); err != nil {
+	if _, err := env.cloud.UpgradeEngineVersion(t.Context(), UpgradeOf(s)); err != nil {
 		t.Fatal(err)
 	}
 	res, err := apply(t, t.Context(), path, env.cloud, fastOptions())
@@ -215,7 +216,7 @@ func TestCrashResumeWithBusyInstances(t *testing.T) {
 		t.Run(fmt.Sprintf("seed%d", seed), func(t *testing.T) {
 			t.Parallel()
 			rng := rand.New(rand.NewPCG(uint64(seed), 11))
-			p := fleetPlan(t, 24, seed)
+			p := FleetPlan(t, 24, seed)
 			env := startSim(t, p, rdssim.Options{Seed: seed, Faults: rdssim.Faults{
 				DriftRate: 0.05, DriftFor: 30 * time.Millisecond,
 				DropResponseRate: 0.3, DropActions: []string{"UpgradeDBInstanceEngineVersion"},

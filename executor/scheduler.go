@@ -11,7 +11,6 @@ import (
 
 	"golang.org/x/time/rate"
 
-	"github.com/rdsup/rdsup/executor/rdsapi"
 	"github.com/rdsup/rdsup/plans"
 )
 
@@ -161,7 +160,7 @@ func (r *runner) run(ctx context.Context) (*Result, error) {
 		case <-done:
 			done = nil
 			stopping, res.Interrupted = true, true
-			if cause := context.Cause(ctx); errors.Is(cause, rdsapi.ErrUnreachable) {
+			if cause := context.Cause(ctx); errors.Is(cause, ErrUnreachable) {
 				r.o.Logger.Error("stopping: the endpoint stays unreachable; steps are left to resume", "err", cause)
 				break
 			}

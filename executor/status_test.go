@@ -1,8 +1,9 @@
-package executor
+package executor_test
 
 import (
 	"bytes"
 	"encoding/json"
+	. "github.com/rdsup/rdsup/executor"
 	"path/filepath"
 	"testing"
 	"time"

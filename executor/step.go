@@ -7,12 +7,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/rdsup/rdsup/executor/rdsapi"
 	"github.com/rdsup/rdsup/plans"
 )
-
-// StatusRunning is the DBInstanceStatus of an instance at rest.
-const StatusRunning = "Running"
 
 // work carries one step from its pre-check to Running on the target
 // version. ctx is the run's context (cancel: stop waiting, resume later);
@@ -124,7 +120,7 @@ const spentHint = "its ClientToken is spent: make a new plan to retry"
 
 // checkWindow re-checks the step's window with the live facts; stop says
 // the step may not start now (outcome: pending or waiting for the window).
-func (r *runner) checkWindow(n *node, live rdsapi.Instance) (outcome, bool) {
+func (r *runner) checkWindow(n *node, live Instance) (outcome, bool) {
 	s := n.step
 	inst := r.instance(s.InstanceID) // live facts over the plan's snapshot
 	inst.Status, inst.EngineVersion = live.Status, live.EngineVersion
@@ -150,36 +146,36 @@ func (r *runner) checkWindow(n *node, live rdsapi.Instance) (outcome, bool) {
 // backoff (the token makes a repeat harmless). A refusal for the
 // instance's state returns ok false and an outcome without a node whose
 // detail is the refusal: the caller waits for the instance and tries again.
-func (r *runner) submit(ctx, hard context.Context, n *node) (rdsapi.Task, outcome, bool) {
+func (r *runner) submit(ctx, hard context.Context, n *node) (Task, outcome, bool) {
 	req := upgradeOf(n.step)
 	start := time.Now()
 	for attempt := 0; ; attempt++ {
 		if attempt > 0 && ctx.Err() != nil {
-			return rdsapi.Task{}, outcome{n: n, state: StateNotStarted, detail: "interrupted while retrying the upgrade call; the next apply re-sends it with the same ClientToken"}, false
+			return Task{}, outcome{n: n, state: StateNotStarted, detail: "interrupted while retrying the upgrade call; the next apply re-sends it with the same ClientToken"}, false
 		}
 		task, err := r.cloud.UpgradeEngineVersion(hard, req)
 		if err == nil {
 			return task, outcome{}, true
 		}
 		if hard.Err() != nil {
-			return rdsapi.Task{}, outcome{n: n, state: StateNotStarted, detail: "aborted"}, false
+			return Task{}, outcome{n: n, state: StateNotStarted, detail: "aborted"}, false
 		}
 		switch {
-		case errors.Is(err, rdsapi.ErrThrottled), errors.Is(err, rdsapi.ErrTransient):
+		case errors.Is(err, ErrThrottled), errors.Is(err, ErrTransient):
 			if time.Since(start) > r.o.RetryFor {
-				return rdsapi.Task{}, r.fail(n, fmt.Sprintf("upgrade call kept failing for %s: %v; run apply again to retry with the same ClientToken", r.o.RetryFor, err)), false
+				return Task{}, r.fail(n, fmt.Sprintf("upgrade call kept failing for %s: %v; run apply again to retry with the same ClientToken", r.o.RetryFor, err)), false
 			}
-		case errors.Is(err, rdsapi.ErrWrongState):
+		case errors.Is(err, ErrWrongState):
 			r.event(n, "retry", err.Error())
-			return rdsapi.Task{}, outcome{detail: err.Error()}, false
-		case errors.Is(err, rdsapi.ErrNotEligible), errors.Is(err, rdsapi.ErrInstanceLocked):
-			return rdsapi.Task{}, r.fail(n, refusedReason(n.step, err)), false
+			return Task{}, outcome{detail: err.Error()}, false
+		case errors.Is(err, ErrNotEligible), errors.Is(err, ErrInstanceLocked):
+			return Task{}, r.fail(n, refusedReason(n.step, err)), false
 		default:
-			return rdsapi.Task{}, r.fail(n, fmt.Sprintf("upgrade refused: %v", err)), false
+			return Task{}, r.fail(n, fmt.Sprintf("upgrade refused: %v", err)), false
 		}
 		r.event(n, "retry", err.Error())
 		if sleep(ctx, backoff(attempt, r.retryBase(), 30*time.Second)) != nil {
-			return rdsapi.Task{}, outcome{n: n, state: StateNotStarted, detail: "interrupted while retrying the upgrade call; the next apply re-sends it with the same ClientToken"}, false
+			return Task{}, outcome{n: n, state: StateNotStarted, detail: "interrupted while retrying the upgrade call; the next apply re-sends it with the same ClientToken"}, false
 		}
 	}
 }
@@ -189,7 +185,7 @@ func (r *runner) submit(ctx, hard context.Context, n *node) (rdsapi.Task, outcom
 // applied again: waiting does not clear these refusals.
 func refusedReason(s plans.Step, err error) string {
 	why, hint := err.Error(), "fix the instance"
-	var e *rdsapi.Error
+	var e *CloudError
 	if errors.As(err, &e) {
 		why = e.Code + ": " + e.Message
 		if e.RequestID != "" {
@@ -200,7 +196,7 @@ func refusedReason(s plans.Step, err error) string {
 		}
 	}
 	what := "not eligible"
-	if errors.Is(err, rdsapi.ErrInstanceLocked) {
+	if errors.Is(err, ErrInstanceLocked) {
 		what = "not eligible: the instance is locked"
 	}
 	return fmt.Sprintf("%s: instance %s refused the upgrade to %s %s (%s); to fix: %s; then run apply again (the upgrade was never accepted: its ClientToken is not spent)",
@@ -208,8 +204,8 @@ func refusedReason(s plans.Step, err error) string {
 }
 
 // upgradeOf is the upgrade request of step s: always the plan's ClientToken.
-func upgradeOf(s plans.Step) rdsapi.Upgrade {
-	return rdsapi.Upgrade{Region: s.Region, InstanceID: s.InstanceID, EngineVersion: s.ToVersion,
+func upgradeOf(s plans.Step) Upgrade {
+	return Upgrade{Region: s.Region, InstanceID: s.InstanceID, EngineVersion: s.ToVersion,
 		EffectiveTime: s.EffectiveTime, ClientToken: s.ClientToken}
 }
 
@@ -240,7 +236,7 @@ func (r *runner) await(ctx context.Context, n *node, submitted time.Time, taskID
 			if ctx.Err() != nil {
 				return outcome{n: n, state: StateInFlight, detail: "interrupted while polling; the next apply resumes polling", taskID: taskID}
 			}
-			if errors.Is(err, rdsapi.ErrNotFound) {
+			if errors.Is(err, ErrNotFound) {
 				return r.errOutcome(n, "poll instance", err)
 			}
 			return r.unsettled(n, fmt.Sprintf("poll instance %s: %v; its upgrade (task %s) was accepted: run apply again to keep polling",
@@ -331,14 +327,14 @@ func (r *runner) unsettled(n *node, reason string) outcome {
 
 // observe reads the instance through the batched poller, riding out
 // throttling and transient errors for up to RetryFor.
-func (r *runner) observe(ctx context.Context, n *node, fresh bool) (rdsapi.Instance, error) {
+func (r *runner) observe(ctx context.Context, n *node, fresh bool) (Instance, error) {
 	var first time.Time
 	for {
 		live, err := r.poll.observe(ctx, n.step.InstanceID, n.step.Region, fresh)
 		if err == nil || ctx.Err() != nil {
 			return live, err
 		}
-		if !errors.Is(err, rdsapi.ErrThrottled) && !errors.Is(err, rdsapi.ErrTransient) {
+		if !errors.Is(err, ErrThrottled) && !errors.Is(err, ErrTransient) {
 			return live, err
 		}
 		if first.IsZero() {
@@ -354,7 +350,7 @@ func (r *runner) errOutcome(n *node, what string, err error) outcome {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return outcome{n: n, state: StateNotStarted, detail: "interrupted"}
 	}
-	if errors.Is(err, rdsapi.ErrNotFound) {
+	if errors.Is(err, ErrNotFound) {
 		return r.fail(n, fmt.Sprintf("%s: instance %s not found in region %s (%v); check the inventory and make a new plan", what, n.step.InstanceID, n.step.Region, err))
 	}
 	return r.fail(n, fmt.Sprintf("%s %s: %v", what, n.step.InstanceID, err))

@@ -1,6 +1,7 @@
-package executor
+package executor_test
 
 import (
+	. "github.com/rdsup/rdsup/executor"
 	"testing"
 	"time"
 
