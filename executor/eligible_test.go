@@ -42,7 +42,7 @@ func TestNotEligibleFailsTheStep(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := map[string]string{"rr-shop-ro1": StateFailed, "rm-shop-db": StateBlocked, "rm-shop-dr": StateSucceeded, "rm-crm-db": StateSucceeded}
+			want := map[string]State{"rr-shop-ro1": Failed, "rm-shop-db": Blocked, "rm-shop-dr": Succeeded, "rm-crm-db": Succeeded}
 			for _, s := range res.Steps {
 				if s.State != want[s.Instance] {
 					t.Errorf("%s = %s (%s), want %s", s.Instance, s.State, s.Detail, want[s.Instance])
@@ -93,7 +93,7 @@ func TestLockedSaysLocked(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, s := range res.Steps {
-		if s.Instance == "rm-crm-db" && (s.State != StateFailed || !strings.Contains(s.Detail, "the instance is locked") ||
+		if s.Instance == "rm-crm-db" && (s.State != Failed || !strings.Contains(s.Detail, "the instance is locked") ||
 			!strings.Contains(s.Detail, "renew the instance")) {
 			t.Errorf("rm-crm-db = %s %q, want failed, locked, with what to do", s.State, s.Detail)
 		}

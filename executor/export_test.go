@@ -8,3 +8,5 @@ func (j *Journal) SetFailAfter(n int) { j.failAfter = n }
 
 // UpgradeOf is the upgrade request of a step.
 var UpgradeOf = upgradeOf
+
+func init() { strictTransitions = true }

@@ -169,7 +169,7 @@ func appliedCount(sim *rdssim.Sim) int {
 func summarize(res *Result) string {
 	var b strings.Builder
 	for _, s := range res.Steps {
-		b.WriteString(s.Instance + "=" + s.State)
+		b.WriteString(s.Instance + "=" + string(s.State))
 		if s.Detail != "" {
 			b.WriteString("(" + s.Detail + ")")
 		}

@@ -30,16 +30,19 @@ func BenchmarkMakespan1000(b *testing.B) {
 				opts.OnEvent = func(ev Event) {
 					mu.Lock()
 					defer mu.Unlock()
-					switch ev.Kind {
-					case "checking":
+					if ev.Retry {
+						return
+					}
+					switch ev.State {
+					case Checking:
 						began[ev.Step] = ev.Time
 						if inflight++; inflight >= c {
 							lastFull = ev.Time
 						}
-					case "submitted":
+					case Upgrading:
 						submitted[ev.Step] = ev.Time
 						pre += ev.Time.Sub(began[ev.Step])
-					case StateSucceeded:
+					case Succeeded:
 						inflight--
 						slot += ev.Time.Sub(began[ev.Step])
 						post += ev.Time.Sub(submitted[ev.Step]) - dur(ev.Instance)

@@ -39,7 +39,7 @@ func Preflight(ctx context.Context, p *plans.Plan, j *Journal, cloud Cloud) erro
 	}
 	first := map[string]string{} // region → an instance of it
 	for _, s := range p.Steps {
-		if recs[s.ID].Phase == EventSucceeded {
+		if recs[s.ID].State == Succeeded {
 			continue
 		}
 		if _, ok := first[s.Region]; !ok {

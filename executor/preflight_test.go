@@ -139,7 +139,7 @@ func TestUnreachableEndpointEndsTheRun(t *testing.T) {
 	if d := time.Since(start); d > o.RetryFor/2 {
 		t.Errorf("ended after %s: the unreachable bound (%s) did not end the run", d, o.UnreachableFor)
 	}
-	if n := res.Count(StateFailed); n != 0 {
+	if n := res.Count(Failed); n != 0 {
 		t.Errorf("%d step(s) failed; an unreachable endpoint fails no step: %s", n, summarize(res))
 	}
 	recs, rerr := ReadJournal(JournalPath(path), p.ID)
@@ -147,7 +147,7 @@ func TestUnreachableEndpointEndsTheRun(t *testing.T) {
 		t.Fatal(rerr)
 	}
 	for id, r := range recs {
-		if r.Phase == EventFailed {
+		if r.State == Failed {
 			t.Errorf("journal marks %s failed: %+v", id, r)
 		}
 	}

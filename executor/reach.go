@@ -37,6 +37,18 @@ func (g *reachGuard) Describe(ctx context.Context, region string, ids []string) 
 	return got, err
 }
 
+// ListStatus reads with the inner Cloud's list call, or with Describe
+// when it has none.
+func (g *reachGuard) ListStatus(ctx context.Context, region string, ids []string) (map[string]Instance, error) {
+	read := g.Cloud.Describe
+	if l, ok := g.Cloud.(StatusLister); ok {
+		read = l.ListStatus
+	}
+	got, err := read(ctx, region, ids)
+	g.note(region, err)
+	return got, err
+}
+
 func (g *reachGuard) UpgradeEngineVersion(ctx context.Context, u Upgrade) (Task, error) {
 	t, err := g.Cloud.UpgradeEngineVersion(ctx, u)
 	g.note(u.Region, err)

@@ -22,7 +22,7 @@ func journalStarted(t *testing.T, path string, p *plans.Plan, id string) {
 	}
 	defer j.Close()
 	s := stepOf(t, p, id)
-	if err := j.Append(Record{Event: EventStarted, Step: s.ID, Instance: id}); err != nil {
+	if err := j.Append(Record{Event: Started, Step: s.ID, Instance: id}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -62,7 +62,7 @@ func TestResumeStartedStepBusyForAnotherReason(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s := resultOf(res, "rm-crm-db"); s.State != StateSucceeded {
+	if s := resultOf(res, "rm-crm-db"); s.State != Succeeded {
 		t.Fatalf("rm-crm-db = %s (%s), want succeeded after the restart", s.State, s.Detail)
 	}
 	checkAllUpgraded(t, p, env.sim)
@@ -88,7 +88,7 @@ func TestResumeStartedStepStaysBusy(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := resultOf(res, "rm-crm-db")
-	if s.State != StateFailed || strings.Contains(s.Detail, "is spent") || !strings.Contains(s.Detail, "Restarting") {
+	if s.State != Failed || strings.Contains(s.Detail, "is spent") || !strings.Contains(s.Detail, "Restarting") {
 		t.Fatalf("rm-crm-db = %s (%s), want failed naming Restarting, token not spent", s.State, s.Detail)
 	}
 	if n := len(upgradeCalls(env.sim)["rm-crm-db"]); n == 0 {
@@ -151,7 +151,7 @@ func TestResumeStartedStepBusyThenWindowClosed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s := resultOf(res, "rm-crm-db"); s.State != StatePending {
+	if s := resultOf(res, "rm-crm-db"); s.State != Pending {
 		t.Errorf("rm-crm-db = %s (%s), want pending", s.State, s.Detail)
 	}
 	for _, c := range upgradeCalls(env.sim)["rm-crm-db"] {
@@ -176,9 +176,9 @@ func TestResumeSubmittedStepNeverResent(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, r := range []Record{
-		{Event: EventStarted, Step: s.ID, Instance: s.InstanceID},
-		{Event: EventSubmitted, Step: s.ID, Instance: s.InstanceID, TaskID: "77"},
-		{Event: EventFailed, Step: s.ID, Instance: s.InstanceID, Reason: "upgrade task 77 ended on 5.5"},
+		{Event: Started, Step: s.ID, Instance: s.InstanceID},
+		{Event: Upgrading, Step: s.ID, Instance: s.InstanceID, TaskID: "77"},
+		{Event: Failed, Step: s.ID, Instance: s.InstanceID, Reason: "upgrade task 77 ended on 5.5"},
 	} {
 		if err := j.Append(r); err != nil {
 			t.Fatal(err)
@@ -189,7 +189,7 @@ func TestResumeSubmittedStepNeverResent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := resultOf(res, "rm-crm-db"); got.State != StateFailed || !strings.Contains(got.Detail, "spent") {
+	if got := resultOf(res, "rm-crm-db"); got.State != Failed || !strings.Contains(got.Detail, "spent") {
 		t.Errorf("rm-crm-db = %s (%s), want failed: token spent", got.State, got.Detail)
 	}
 	if n := len(upgradeCalls(env.sim)["rm-crm-db"]); n != 0 {
