@@ -94,7 +94,9 @@ func (r *runner) awaitWindow(ctx context.Context, n *node, w *watch) (outcome, b
 	case <-ctx.Done():
 		return outcome{n: n}, true
 	}
-	if r.sleepUntil(ctx, w.opensAt) != nil {
+	// the cloud starts the upgrade when the window opens: the first look
+	// that can tell anything is one poll interval later
+	if r.sleepUntil(ctx, w.opensAt) != nil || sleep(ctx, r.o.PollInterval) != nil {
 		return outcome{n: n}, true // stays Scheduled: the next apply polls it
 	}
 	return outcome{}, false

@@ -59,6 +59,13 @@ func startSim(t testing.TB, p *plans.Plan, opts rdssim.Options) *simEnv {
 	if opts.UpgradeDuration == 0 && opts.DurationFor == nil {
 		opts.DurationFor = durationOf
 	}
+	return startSimClock(t, p, opts)
+}
+
+// startSimClock starts a simulator with opts as given: the default upgrade
+// spread (10–30 minutes) unless opts say otherwise.
+func startSimClock(t testing.TB, p *plans.Plan, opts rdssim.Options) *simEnv {
+	t.Helper()
 	sim, endpoint := rdssimtest.StartTestServer(t, p.Instances, opts)
 	cloud, err := rdsapi.New(rdsapi.Config{
 		Endpoint:    endpoint,
