@@ -2,12 +2,12 @@ package executor_test
 
 import (
 	"context"
-	. "github.com/rdsup/rdsup/executor"
 	"os"
 	"strings"
 	"testing"
 	"time"
 
+	. "github.com/rdsup/rdsup/executor"
 	"github.com/rdsup/rdsup/executor/rdssim"
 )
 

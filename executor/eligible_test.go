@@ -3,12 +3,11 @@ package executor_test
 import (
 	"errors"
 	"fmt"
-	. "github.com/rdsup/rdsup/executor"
 	"strings"
 	"testing"
 
 	sdkerrors "github.com/aliyun/alibaba-cloud-sdk-go/sdk/errors"
-
+	. "github.com/rdsup/rdsup/executor"
 	"github.com/rdsup/rdsup/executor/rdsapi"
 	"github.com/rdsup/rdsup/executor/rdssim"
 )

@@ -2,13 +2,13 @@ package executor_test
 
 import (
 	"context"
-	. "github.com/rdsup/rdsup/executor"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	. "github.com/rdsup/rdsup/executor"
 	"github.com/rdsup/rdsup/executor/rdsapi"
 	"github.com/rdsup/rdsup/executor/rdssim"
 	"github.com/rdsup/rdsup/executor/rdssim/rdssimtest"

@@ -2,11 +2,12 @@ package executor_test
 
 import (
 	"errors"
-	. "github.com/rdsup/rdsup/executor"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	. "github.com/rdsup/rdsup/executor"
 )
 
 func TestJournalRoundTrip(t *testing.T) {

@@ -1,13 +1,13 @@
 package executor_test
 
 import (
-	. "github.com/rdsup/rdsup/executor"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	. "github.com/rdsup/rdsup/executor"
 	"github.com/rdsup/rdsup/executor/rdssim"
 )
 

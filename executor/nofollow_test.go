@@ -4,13 +4,13 @@ package executor_test
 
 import (
 	"errors"
-	. "github.com/rdsup/rdsup/executor"
 	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
 
+	. "github.com/rdsup/rdsup/executor"
 	"github.com/rdsup/rdsup/plans"
 )
 

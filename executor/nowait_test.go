@@ -2,11 +2,11 @@ package executor_test
 
 import (
 	"context"
-	. "github.com/rdsup/rdsup/executor"
 	"strings"
 	"testing"
 	"time"
 
+	. "github.com/rdsup/rdsup/executor"
 	"github.com/rdsup/rdsup/executor/rdssim"
 )
 

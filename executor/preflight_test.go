@@ -3,13 +3,13 @@ package executor_test
 import (
 	"context"
 	"errors"
-	. "github.com/rdsup/rdsup/executor"
 	"net"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	. "github.com/rdsup/rdsup/executor"
 	"github.com/rdsup/rdsup/executor/rdsapi"
 	"github.com/rdsup/rdsup/executor/rdssim"
 	"github.com/rdsup/rdsup/executor/rdssim/rdssimtest"

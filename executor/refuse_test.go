@@ -2,12 +2,12 @@ package executor_test
 
 import (
 	"errors"
-	. "github.com/rdsup/rdsup/executor"
 	"os"
 	"strings"
 	"testing"
 	"time"
 
+	. "github.com/rdsup/rdsup/executor"
 	"github.com/rdsup/rdsup/executor/rdssim"
 	"github.com/rdsup/rdsup/plans"
 )

@@ -2,12 +2,12 @@ package executor_test
 
 import (
 	"fmt"
-	. "github.com/rdsup/rdsup/executor"
 	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
 
+	. "github.com/rdsup/rdsup/executor"
 	"github.com/rdsup/rdsup/executor/rdssim"
 	"github.com/rdsup/rdsup/plans"
 )

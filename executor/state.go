@@ -74,8 +74,12 @@ var transitions = map[State][]State{
 	Blocked:    {},
 }
 
-// CanBecome reports whether a run may move a step from s to t.
+// CanBecome reports whether a run may move a step from s to t. An
+// unfinished state may be entered again (a retry, a second look).
 func (s State) CanBecome(t State) bool {
+	if s == t && !s.Final() {
+		return true
+	}
 	for _, x := range transitions[s] {
 		if x == t {
 			return true

@@ -3,11 +3,11 @@ package executor_test
 import (
 	"bytes"
 	"encoding/json"
-	. "github.com/rdsup/rdsup/executor"
 	"path/filepath"
 	"testing"
 	"time"
 
+	. "github.com/rdsup/rdsup/executor"
 	"github.com/rdsup/rdsup/internal/golden"
 	"github.com/rdsup/rdsup/plans/plantest"
 )

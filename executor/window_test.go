@@ -1,10 +1,10 @@
 package executor_test
 
 import (
-	. "github.com/rdsup/rdsup/executor"
 	"testing"
 	"time"
 
+	. "github.com/rdsup/rdsup/executor"
 	"github.com/rdsup/rdsup/plans"
 )
 
