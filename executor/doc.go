@@ -11,4 +11,16 @@
 // kinds); executor/rdsapi implements it over the real SDK and imports the
 // executor, never the reverse, so the SDK is not among the executor's
 // imports. It knows nothing of how a plan was made.
+//
+// A newcomer reads it in this order: state.go (the states a step goes
+// through and the moves allowed between them), scheduler.go (the loop that
+// hands ready steps to workers while a concurrency slot is free, and parks
+// steps that wait for a window without a slot), step.go (one step: look at
+// the instance, judge drift, send the upgrade with its ClientToken), await.go
+// (an accepted upgrade: scheduled until its window opens, then polled to
+// its end), poller.go (every read, batched per region and round), journal.go
+// (what survives a crash). Options.Clock is the run's one clock: windows,
+// deadlines, events and step records are judged and stamped by it; only
+// the pacing of calls (poll interval, QPS, backoff), the unreachable bound
+// (a matter of the network) and the lock's note use the wall clock.
 package executor

@@ -50,7 +50,7 @@ type Options struct {
 	// (StepTimeout, StartGrace, WrongStateWait, RetryFor) measured and
 	// events and journal records stamped by it. nil → the wall clock;
 	// --simulate passes the simulator's accelerated clock. PollInterval,
-	// QPS and retry backoff pace calls in real time.
+	// QPS, retry backoff and UnreachableFor are real time.
 	Clock  Clock
 	Logger *slog.Logger
 	// OnEvent, when set, is called (from many goroutines, serialised) for
