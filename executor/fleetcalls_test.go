@@ -47,7 +47,7 @@ func TestFleetCallsPerInstance(t *testing.T) {
 	if calls["total"] > 3 {
 		t.Errorf("%.2f API calls per upgraded instance, want at most 3 (%v)", calls["total"], calls)
 	}
-	if wall > 30*time.Second {
+	if wall > 30*time.Second && !raceDetector {
 		t.Errorf("apply took %s, want under 30s", wall)
 	}
 }
