@@ -20,6 +20,7 @@ type watch struct {
 	opened    time.Time // MaintainTime: when this run first found the window open
 	saw       bool      // the instance was seen busy (the upgrade under way)
 	polled    bool      // at least one poll answered
+	released  bool      // the step gave back its slot (Scheduled)
 	fresh     bool      // accepted in this run (else resumed: look before sleeping)
 }
 
@@ -86,20 +87,49 @@ func (r *runner) awaitWindow(ctx context.Context, n *node, w *watch) (outcome, b
 		return r.unsettled(n, fmt.Sprintf("the MaintainTime upgrade (task %s) of %s was scheduled for maintenance window %s opening %s, which has passed, and it was never seen starting; it may still be scheduled, or may have run and rolled back: see the task in the console; run apply again to keep polling",
 			orUnknown(w.taskID), s.InstanceID, w.window, was.Format(time.RFC3339))), true
 	}
-	if o, ok := r.scheduled(n, w); !ok || r.o.NoWait {
-		return o, true
+	if n.state != Scheduled {
+		if o, ok := r.scheduled(n, w); !ok || r.o.NoWait {
+			return o, true
+		}
 	}
-	select {
-	case r.release <- n:
-	case <-ctx.Done():
-		return outcome{n: n}, true
+	if !w.released {
+		select {
+		case r.release <- n:
+			w.released = true
+		case <-ctx.Done():
+			return outcome{n: n}, true
+		}
 	}
-	// the cloud starts the upgrade when the window opens: the first look
-	// that can tell anything is one poll interval later
-	if r.sleepUntil(ctx, w.opensAt) != nil || sleep(ctx, r.o.PollInterval) != nil {
+	if r.sleepUntil(ctx, r.wakeScheduled(w)) != nil {
 		return outcome{n: n}, true // stays Scheduled: the next apply polls it
 	}
+	if !r.now().Before(w.opensAt) {
+		// the cloud starts the upgrade when the window opens: the first
+		// look that can tell anything is one poll interval later
+		if sleep(ctx, r.o.PollInterval) != nil {
+			return outcome{n: n}, true
+		}
+	}
 	return outcome{}, false
+}
+
+// wakeScheduled is when a Scheduled step looks at its instance: when the
+// window opens. On the wall clock it also looks every windowRecheck before
+// that, because the cloud's clock may run ahead of ours (a simulator
+// served with --time-scale); under --simulate the run shares the
+// simulator's clock and sends nothing before the window.
+func (r *runner) wakeScheduled(w *watch) time.Time {
+	if _, wall := r.o.Clock.(wallClock); wall {
+		if early := r.now().Add(r.windowRecheck()); early.Before(w.opensAt) {
+			return early
+		}
+	}
+	return w.opensAt
+}
+
+// windowRecheck bounds a wait on the wall clock for a window.
+func (r *runner) windowRecheck() time.Duration {
+	return max(20*r.o.PollInterval, time.Second)
 }
 
 // scheduled marks a step whose MaintainTime upgrade the cloud accepted but
@@ -134,7 +164,7 @@ func (r *runner) judgePoll(n *node, w *watch, live Instance) (outcome, bool) {
 	case live.EngineVersion != s.FromVersion && live.EngineVersion != s.ToVersion:
 		return r.fail(n, fmt.Sprintf("drift: instance %s runs %s, expected %s or %s", s.InstanceID, live.EngineVersion, s.FromVersion, s.ToVersion)), true
 	}
-	if !w.immediate && !w.saw && w.opened.IsZero() {
+	if !w.immediate && !w.saw && w.opened.IsZero() && !now.Before(w.opensAt) {
 		w.opened, w.deadline = now, now.Add(r.o.StepTimeout) // the window is open: the cloud starts it now
 	}
 	if !now.After(w.deadline) {
@@ -143,6 +173,9 @@ func (r *runner) judgePoll(n *node, w *watch, live Instance) (outcome, bool) {
 	if w.immediate || w.saw {
 		return r.unsettled(n, fmt.Sprintf("timed out after %s waiting for %s to be Running on %s (now %s on %s); run apply again to keep polling",
 			r.o.StepTimeout, s.InstanceID, s.ToVersion, live.Status, live.EngineVersion)), true
+	}
+	if w.opened.IsZero() {
+		return outcome{}, false // the window has not opened: the step timeout has not begun
 	}
 	return r.unsettled(n, fmt.Sprintf("the MaintainTime upgrade (task %s) of %s was never seen starting: %s after its maintenance window %s opened (%s) it is still %s on %s; it may still be scheduled, or may have run and rolled back: see the task in the console; run apply again to keep waiting",
 		orUnknown(w.taskID), s.InstanceID, r.o.StepTimeout, w.window, w.opensAt.Format(time.RFC3339), live.Status, live.EngineVersion)), true
