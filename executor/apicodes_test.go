@@ -1,4 +1,4 @@
-package executor
+package executor_test
 
 import (
 	"fmt"
@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	. "github.com/rdsup/rdsup/executor"
 	"github.com/rdsup/rdsup/executor/rdsapi"
 	"github.com/rdsup/rdsup/executor/rdssim"
 	"github.com/rdsup/rdsup/executor/rdssim/rdssimtest"
@@ -90,15 +91,15 @@ func TestServiceCodesDriveRetries(t *testing.T) {
 			calls := upgradeCalls(sim)["rm-crm-db"]
 			for _, s := range res.Steps {
 				if s.Instance != "rm-crm-db" {
-					if s.State != StateSucceeded {
+					if s.State != Succeeded {
 						t.Errorf("%s = %s (%s): another instance was affected", s.Instance, s.State, s.Detail)
 					}
 					continue
 				}
 				switch {
-				case tc.succeed && (s.State != StateSucceeded || len(calls) != 1 || calls[0].Outcome != "applied"):
+				case tc.succeed && (s.State != Succeeded || len(calls) != 1 || calls[0].Outcome != "applied"):
 					t.Errorf("rm-crm-db = %s (%s), simulator calls %+v; want retried until applied once", s.State, s.Detail, calls)
-				case !tc.succeed && (s.State != StateFailed || len(calls) != 0 || !strings.Contains(s.Detail, tc.code)):
+				case !tc.succeed && (s.State != Failed || len(calls) != 0 || !strings.Contains(s.Detail, tc.code)):
 					t.Errorf("rm-crm-db = %s (%s), simulator calls %+v; want failed at once naming %s", s.State, s.Detail, calls, tc.code)
 				}
 			}

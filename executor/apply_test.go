@@ -1,4 +1,4 @@
-package executor
+package executor_test
 
 import (
 	"context"
@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	. "github.com/rdsup/rdsup/executor"
 	"github.com/rdsup/rdsup/executor/rdssim"
 )
 
@@ -88,10 +89,10 @@ func TestStepTimeout(t *testing.T) {
 	for _, s := range res.Steps {
 		switch {
 		case s.Instance == "rm-shop-db":
-			if s.State != StateBlocked {
+			if s.State != Blocked {
 				t.Errorf("primary = %s, want blocked", s.State)
 			}
-		case s.State != StateFailed || !strings.Contains(s.Detail, "timed out after 50ms"):
+		case s.State != Failed || !strings.Contains(s.Detail, "timed out after 50ms"):
 			t.Errorf("%s = %s %q, want failed: timed out", s.Instance, s.State, s.Detail)
 		}
 	}
@@ -104,7 +105,7 @@ func TestInterruptLeavesResumableState(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	opts := fastOptions()
 	opts.OnEvent = func(ev Event) {
-		if ev.Kind == "submitted" {
+		if ev.State == Upgrading && !ev.Retry {
 			cancel() // a signal right after the first upgrade was accepted
 		}
 	}
@@ -112,13 +113,13 @@ func TestInterruptLeavesResumableState(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !res.Interrupted || res.Done() || res.Count(StateInFlight) == 0 {
+	if !res.Interrupted || res.Done() || res.Count(Upgrading) == 0 {
 		t.Fatalf("interrupted=%v: %s", res.Interrupted, summarize(res))
 	}
 	recs, _ := ReadJournal(JournalPath(path), p.ID)
 	submitted := 0
 	for _, r := range recs {
-		if r.Phase == EventSubmitted {
+		if r.State == Upgrading {
 			submitted++
 		}
 	}

@@ -1,4 +1,4 @@
-package executor
+package executor_test
 
 import (
 	"bytes"
@@ -10,19 +10,12 @@ import (
 	"testing"
 	"time"
 
+	. "github.com/rdsup/rdsup/executor"
 	"github.com/rdsup/rdsup/executor/rdsapi"
 	"github.com/rdsup/rdsup/executor/rdssim"
 	"github.com/rdsup/rdsup/executor/rdssim/rdssimtest"
-	"github.com/rdsup/rdsup/planner/fleetgen"
 	"github.com/rdsup/rdsup/plans"
 )
-
-// fleetPlan plans a synthetic fleet of n instances with Immediate upgrades.
-func fleetPlan(t testing.TB, n int, seed int64) *plans.Plan {
-	t.Helper()
-	y := bytes.ReplaceAll(fleetgen.YAML(n, seed), []byte("effectiveTime: MaintainTime"), []byte("effectiveTime: Immediate"))
-	return planFromYAML(t, fmt.Sprintf("fleet-%d-%d.yaml", n, seed), y)
-}
 
 func alwaysOpen(plans.Step, plans.Instance, time.Time) (bool, time.Time, string) {
 	return true, time.Time{}, ""
@@ -37,7 +30,7 @@ func runOnce(t *testing.T, path string, cloud Cloud, opts Options, crashAfter in
 		t.Fatalf("open: %v", err)
 	}
 	defer s.Close()
-	s.Journal.failAfter = crashAfter
+	s.Journal.SetFailAfter(crashAfter)
 	ctx := t.Context()
 	if cancelAfter > 0 {
 		var cancel context.CancelFunc
@@ -66,7 +59,7 @@ func TestCrashResume(t *testing.T) {
 			t.Run(fmt.Sprintf("%s/seed%d", fc.name, seed), func(t *testing.T) {
 				t.Parallel()
 				rng := rand.New(rand.NewPCG(uint64(seed), 7))
-				p := fleetPlan(t, 24, seed)
+				p := FleetPlan(t, 24, seed)
 				env := startSim(t, p, rdssim.Options{Seed: seed, Faults: fc.faults})
 				path := writePlan(t, p)
 				opts := fastOptions()
@@ -165,7 +158,7 @@ func TestKill9Resume(t *testing.T) {
 		t.Run(fc.name, func(t *testing.T) {
 			seed := int64(len(fc.name))
 			rng := rand.New(rand.NewPCG(uint64(seed), 9))
-			p := fleetPlan(t, 20, seed)
+			p := FleetPlan(t, 20, seed)
 			env := startSim(t, p, rdssim.Options{Seed: seed, Faults: fc.faults})
 			path := writePlan(t, p)
 			kills := 0

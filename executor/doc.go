@@ -6,7 +6,21 @@
 // is applied by one process at a time (lock and journal never opened
 // through a symbolic link), a preflight read per region before any step,
 // and a bound on how long an unreachable endpoint is retried. It talks to
-// the cloud through the
-// small Cloud interface, implemented by executor/rdsapi over the real SDK.
-// It knows nothing of how a plan was made.
+// the cloud through the small Cloud interface it defines (cloud.go: the
+// instance facts, the upgrade request and its accepted task, the error
+// kinds); executor/rdsapi implements it over the real SDK and imports the
+// executor, never the reverse, so the SDK is not among the executor's
+// imports. It knows nothing of how a plan was made.
+//
+// A newcomer reads it in this order: state.go (the states a step goes
+// through and the moves allowed between them), scheduler.go (the loop that
+// hands ready steps to workers while a concurrency slot is free, and parks
+// steps that wait for a window without a slot), step.go (one step: look at
+// the instance, judge drift, send the upgrade with its ClientToken), await.go
+// (an accepted upgrade: scheduled until its window opens, then polled to
+// its end), poller.go (every read, batched per region and round), journal.go
+// (what survives a crash). Options.Clock is the run's one clock: windows,
+// deadlines, events and step records are judged and stamped by it; only
+// the pacing of calls (poll interval, QPS, backoff), the unreachable bound
+// (a matter of the network) and the lock's note use the wall clock.
 package executor

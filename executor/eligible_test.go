@@ -1,4 +1,4 @@
-package executor
+package executor_test
 
 import (
 	"errors"
@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	sdkerrors "github.com/aliyun/alibaba-cloud-sdk-go/sdk/errors"
-
+	. "github.com/rdsup/rdsup/executor"
 	"github.com/rdsup/rdsup/executor/rdsapi"
 	"github.com/rdsup/rdsup/executor/rdssim"
 )
@@ -41,7 +41,7 @@ func TestNotEligibleFailsTheStep(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			want := map[string]string{"rr-shop-ro1": StateFailed, "rm-shop-db": StateBlocked, "rm-shop-dr": StateSucceeded, "rm-crm-db": StateSucceeded}
+			want := map[string]State{"rr-shop-ro1": Failed, "rm-shop-db": Blocked, "rm-shop-dr": Succeeded, "rm-crm-db": Succeeded}
 			for _, s := range res.Steps {
 				if s.State != want[s.Instance] {
 					t.Errorf("%s = %s (%s), want %s", s.Instance, s.State, s.Detail, want[s.Instance])
@@ -92,7 +92,7 @@ func TestLockedSaysLocked(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, s := range res.Steps {
-		if s.Instance == "rm-crm-db" && (s.State != StateFailed || !strings.Contains(s.Detail, "the instance is locked") ||
+		if s.Instance == "rm-crm-db" && (s.State != Failed || !strings.Contains(s.Detail, "the instance is locked") ||
 			!strings.Contains(s.Detail, "renew the instance")) {
 			t.Errorf("rm-crm-db = %s %q, want failed, locked, with what to do", s.State, s.Detail)
 		}

@@ -9,16 +9,8 @@ import (
 
 	"golang.org/x/time/rate"
 
-	"github.com/rdsup/rdsup/executor/rdsapi"
 	"github.com/rdsup/rdsup/plans"
 )
-
-// Cloud is what the executor needs from the RDS API; *rdsapi.Client
-// implements it. Errors are classified with the rdsapi.Err* kinds.
-type Cloud interface {
-	Describe(ctx context.Context, region string, ids []string) (map[string]rdsapi.Instance, error)
-	UpgradeEngineVersion(ctx context.Context, u rdsapi.Upgrade) (rdsapi.Task, error)
-}
 
 // Defaults of Options, documented in the README.
 const (
@@ -51,17 +43,22 @@ type Options struct {
 	// StartGrace: an Immediate upgrade whose instance is still Running on the
 	// old version this long after submission, never seen upgrading, failed.
 	StartGrace     time.Duration
-	WrongStateWait time.Duration    // how long to retry an upgrade refused for the instance's state
-	RetryFor       time.Duration    // how long to retry throttled and transient errors
-	Window         WindowFunc       // may a step start now, or when? nil → DefaultWindow: always (no rule of its own)
-	Now            func() time.Time // the clock windows are judged by; nil → time.Now
-	Logger         *slog.Logger
+	WrongStateWait time.Duration // how long to retry an upgrade refused for the instance's state
+	RetryFor       time.Duration // how long to retry throttled and transient errors
+	Window         WindowFunc    // may a step start now, or when? nil → DefaultWindow: always (no rule of its own)
+	// Clock is the run's one clock: windows are judged, deadlines
+	// (StepTimeout, StartGrace, WrongStateWait, RetryFor) measured and
+	// events and journal records stamped by it. nil → the wall clock;
+	// --simulate passes the simulator's accelerated clock. PollInterval,
+	// QPS, retry backoff and UnreachableFor are real time.
+	Clock  Clock
+	Logger *slog.Logger
 	// OnEvent, when set, is called (from many goroutines, serialised) for
 	// every step transition; progress displays use it.
 	OnEvent func(Event)
 	// UnreachableFor: how long a region's endpoint may go unreached (DNS
 	// failure, refused connection) before the run ends with an error
-	// wrapping rdsapi.ErrUnreachable.
+	// wrapping ErrUnreachable.
 	UnreachableFor time.Duration
 }
 
@@ -93,35 +90,33 @@ func (o *Options) defaults() {
 	if o.Window == nil {
 		o.Window = DefaultWindow
 	}
-	if o.Now == nil {
-		o.Now = time.Now
+	if o.Clock == nil {
+		o.Clock = wallClock{}
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 }
 
-// Step outcomes in a Result.
-const (
-	StateSucceeded  = "succeeded"   // on the target version (now or already)
-	StateFailed     = "failed"      // see Detail
-	StateBlocked    = "blocked"     // a step it depends on failed
-	StatePending    = "pending"     // window closed (--no-wait), or waiting on a pending step
-	StateNotStarted = "not-started" // the run stopped (failure, signal) before it
-	StateInFlight   = "in-flight"   // upgrade submitted, run stopped while polling; resume polls it
-	// StateScheduled: a MaintainTime upgrade accepted by the cloud whose
-	// maintenance window is not open yet, left with --no-wait; the next
-	// apply polls it (never re-sends it).
-	StateScheduled = "scheduled"
-)
+// Clock tells the run what time it is (see Options.Clock).
+type Clock interface{ Now() time.Time }
 
-// Event is one step transition, for progress displays and logs.
+type wallClock struct{}
+
+func (wallClock) Now() time.Time { return time.Now() }
+
+// Event is one step event, for progress displays and logs: the step
+// entered State, or (Retry) something happened while it is in State.
 type Event struct {
-	Time     time.Time
+	Time     time.Time // on the run's clock
 	Step     string
 	Instance string
-	Kind     string // checking, started, submitted, succeeded, failed, pending, waiting, retry
+	State    State
 	Detail   string
+	// Until: Waiting and Scheduled steps wait for the maintenance window
+	// opening then (run clock).
+	Until time.Time
+	Retry bool // a retried call or a wait; the state did not change
 }
 
 // StepResult is the outcome of one step.
@@ -129,24 +124,25 @@ type StepResult struct {
 	Step     string        `json:"step"`
 	Instance string        `json:"instance"`
 	Cluster  string        `json:"cluster"`
-	State    string        `json:"state"`
+	State    State         `json:"state"`
 	Detail   string        `json:"detail,omitempty"`
 	TaskID   string        `json:"taskId,omitempty"`
-	Duration time.Duration `json:"duration,omitempty"`
+	Until    time.Time     `json:"until,omitzero"`     // scheduled: when the maintenance window opens
+	Duration time.Duration `json:"duration,omitempty"` // on the run's clock
 }
 
 // Result is the outcome of a run.
 type Result struct {
 	Steps       []StepResult // in plan order
 	Interrupted bool         // the context was cancelled (signal)
-	Started     time.Time
+	Started     time.Time    // on the run's clock
 	Finished    time.Time
 	APICalls    int // Describe and Upgrade calls sent, retries included
 	PollRounds  int
 }
 
 // Count returns how many steps ended in state.
-func (r *Result) Count(state string) int {
+func (r *Result) Count(state State) int {
 	n := 0
 	for _, s := range r.Steps {
 		if s.State == state {
@@ -157,7 +153,7 @@ func (r *Result) Count(state string) int {
 }
 
 // Done reports whether every step succeeded.
-func (r *Result) Done() bool { return r.Count(StateSucceeded) == len(r.Steps) }
+func (r *Result) Done() bool { return r.Count(Succeeded) == len(r.Steps) }
 
 // ErrDenied is returned for a plan whose policy verdicts deny a step.
 var ErrDenied = errors.New("plan has denied steps")
@@ -190,7 +186,7 @@ func CheckApplicable(p *plans.Plan) error {
 // Run resumes); Run returns when every goroutine it started has ended. The
 // error is non-nil only when the executor itself failed (journal I/O,
 // invalid plan) or the endpoint stayed unreachable for UnreachableFor
-// (rdsapi.ErrUnreachable; the steps stop as if interrupted); step
+// (ErrUnreachable; the steps stop as if interrupted); step
 // failures are in the Result.
 func Run(ctx context.Context, p *plans.Plan, cloud Cloud, j *Journal, opts Options) (*Result, error) {
 	opts.defaults()
@@ -204,7 +200,7 @@ func Run(ctx context.Context, p *plans.Plan, cloud Cloud, j *Journal, opts Optio
 	defer abort(nil)
 	r := newRunner(p, newReachGuard(cloud, opts.UnreachableFor, abort), j, opts)
 	res, err := r.run(ctx)
-	if cause := context.Cause(ctx); err == nil && errors.Is(cause, rdsapi.ErrUnreachable) {
+	if cause := context.Cause(ctx); err == nil && errors.Is(cause, ErrUnreachable) {
 		return res, cause
 	}
 	return res, err
@@ -217,9 +213,9 @@ type rateLimited struct {
 	calls func()
 }
 
-func (c rateLimited) UpgradeEngineVersion(ctx context.Context, u rdsapi.Upgrade) (rdsapi.Task, error) {
+func (c rateLimited) UpgradeEngineVersion(ctx context.Context, u Upgrade) (Task, error) {
 	if err := c.lim.Wait(ctx); err != nil {
-		return rdsapi.Task{}, err
+		return Task{}, err
 	}
 	c.calls()
 	return c.Cloud.UpgradeEngineVersion(ctx, u)

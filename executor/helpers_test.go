@@ -1,4 +1,4 @@
-package executor
+package executor_test
 
 import (
 	"context"
@@ -8,31 +8,12 @@ import (
 	"testing"
 	"time"
 
+	. "github.com/rdsup/rdsup/executor"
 	"github.com/rdsup/rdsup/executor/rdsapi"
 	"github.com/rdsup/rdsup/executor/rdssim"
 	"github.com/rdsup/rdsup/executor/rdssim/rdssimtest"
-	"github.com/rdsup/rdsup/planner"
 	"github.com/rdsup/rdsup/plans"
 )
-
-// planFromYAML plans an inventory (no policies: every step applicable).
-func planFromYAML(t testing.TB, name string, data []byte) *plans.Plan {
-	t.Helper()
-	inv, err := planner.Parse(name, data)
-	if err != nil {
-		t.Fatalf("parse inventory: %v", err)
-	}
-	p, err := planner.Build(inv)
-	if err != nil {
-		t.Fatalf("build plan: %v", err)
-	}
-	plans.Summarize(p)
-	p.CreatedAt = time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC)
-	if err := plans.Seal(p); err != nil {
-		t.Fatalf("seal: %v", err)
-	}
-	return p
-}
 
 func examplePlan(t testing.TB) *plans.Plan {
 	t.Helper()
@@ -40,7 +21,7 @@ func examplePlan(t testing.TB) *plans.Plan {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return planFromYAML(t, "example-fleet.yaml", data)
+	return PlanFromYAML(t, "example-fleet.yaml", data)
 }
 
 // writePlan writes p into a fresh directory and returns the plan path.
@@ -78,6 +59,13 @@ func startSim(t testing.TB, p *plans.Plan, opts rdssim.Options) *simEnv {
 	if opts.UpgradeDuration == 0 && opts.DurationFor == nil {
 		opts.DurationFor = durationOf
 	}
+	return startSimClock(t, p, opts)
+}
+
+// startSimClock starts a simulator with opts as given: the default upgrade
+// spread (10–30 minutes) unless opts say otherwise.
+func startSimClock(t testing.TB, p *plans.Plan, opts rdssim.Options) *simEnv {
+	t.Helper()
 	sim, endpoint := rdssimtest.StartTestServer(t, p.Instances, opts)
 	cloud, err := rdsapi.New(rdsapi.Config{
 		Endpoint:    endpoint,
@@ -188,7 +176,7 @@ func appliedCount(sim *rdssim.Sim) int {
 func summarize(res *Result) string {
 	var b strings.Builder
 	for _, s := range res.Steps {
-		b.WriteString(s.Instance + "=" + s.State)
+		b.WriteString(s.Instance + "=" + string(s.State))
 		if s.Detail != "" {
 			b.WriteString("(" + s.Detail + ")")
 		}

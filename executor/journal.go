@@ -15,30 +15,22 @@ import (
 // JournalVersion is the format version of journal files.
 const JournalVersion = 1
 
-// Journal events.
-const (
-	EventJournal   = "journal"   // first record: which plan this journal belongs to
-	EventStarted   = "started"   // about to call the upgrade API
-	EventSubmitted = "submitted" // the API accepted the upgrade (TaskId, RequestId)
-	EventSucceeded = "succeeded" // instance Running on the target version
-	EventFailed    = "failed"    // the step failed (Reason)
-	EventPending   = "pending"   // left for later (Reason: window closed, --no-wait); with TaskID and OpensAt: submitted, scheduled for its window
-)
-
 // ErrJournalMismatch is returned for a journal written for another plan.
 var ErrJournalMismatch = errors.New("journal belongs to another plan")
 
 // Record is one line of the journal. Credentials never go in here.
 type Record struct {
-	Time      time.Time `json:"time"`
-	Event     string    `json:"event"`
-	Plan      string    `json:"plan,omitempty"`    // journal header only
-	Version   int       `json:"version,omitempty"` // journal header only
-	Step      string    `json:"step,omitempty"`
-	Instance  string    `json:"instance,omitempty"`
-	TaskID    string    `json:"taskId,omitempty"`
-	RequestID string    `json:"requestId,omitempty"`
-	Reason    string    `json:"reason,omitempty"`
+	Time time.Time `json:"time"`
+	// Event is the state the step entered, spelled as the journal spells
+	// it (see State.journalEvent); the header's is "journal".
+	Event     State  `json:"event"`
+	Plan      string `json:"plan,omitempty"`    // journal header only
+	Version   int    `json:"version,omitempty"` // journal header only
+	Step      string `json:"step,omitempty"`
+	Instance  string `json:"instance,omitempty"`
+	TaskID    string `json:"taskId,omitempty"`
+	RequestID string `json:"requestId,omitempty"`
+	Reason    string `json:"reason,omitempty"`
 	// Unsettled marks a failed record of an accepted upgrade whose end was
 	// not seen (step timeout, the instance could not be read): the next
 	// apply polls it again rather than calling its ClientToken spent.
@@ -50,7 +42,7 @@ type Record struct {
 
 // StepRecord is what the journal says about one step: its records folded.
 type StepRecord struct {
-	Phase       string    `json:"phase"` // last event: "" (never touched), started, submitted, succeeded, failed, pending
+	State       State     `json:"state"` // the last record's; "" when the journal has none (not started)
 	Started     bool      `json:"started"`
 	Submitted   bool      `json:"submitted"`
 	TaskID      string    `json:"taskId,omitempty"`
@@ -105,7 +97,7 @@ func OpenJournal(path, planID string) (*Journal, error) {
 	j := &Journal{path: path, planID: planID, steps: map[string]StepRecord{}}
 	if len(data) == 0 {
 		j.f = f
-		if err := j.write(Record{Time: time.Now().UTC(), Event: EventJournal, Plan: planID, Version: JournalVersion}); err != nil {
+		if err := j.write(Record{Time: time.Now().UTC(), Event: eventJournal, Plan: planID, Version: JournalVersion}); err != nil {
 			f.Close()
 			return nil, err
 		}
@@ -179,7 +171,7 @@ func (j *Journal) replay(data []byte) (int, error) {
 			return 0, fmt.Errorf("journal %s line %d is damaged (%v); it cannot be resumed safely: move it away and check the fleet with `rdsup status`", j.path, line, err)
 		}
 		if line == 1 {
-			if r.Event != EventJournal {
+			if r.Event != eventJournal {
 				return 0, fmt.Errorf("journal %s: first line is not a journal header; is this an rdsup journal?", j.path)
 			}
 			if r.Version != JournalVersion {
@@ -198,13 +190,13 @@ func (j *Journal) replay(data []byte) (int, error) {
 
 func (j *Journal) fold(r Record) {
 	s := j.steps[r.Step]
-	s.Phase, s.Updated = r.Event, r.Time
-	s.Unsettled = r.Event == EventFailed && r.Unsettled
+	s.State, s.Updated = r.Event, r.Time
+	s.Unsettled = r.Event == Failed && r.Unsettled
 	s.OpensAt = time.Time{}
 	switch r.Event {
-	case EventStarted:
+	case Started:
 		s.Started = true
-	case EventSubmitted:
+	case Upgrading:
 		s.Started, s.Submitted = true, true
 		if r.TaskID != "" {
 			s.TaskID = r.TaskID
@@ -213,17 +205,16 @@ func (j *Journal) fold(r Record) {
 		if s.SubmittedAt.IsZero() {
 			s.SubmittedAt = r.Time
 		}
-	case EventSucceeded:
+	case Succeeded, Failed:
 		s.Reason = r.Reason
-	case EventFailed:
-		s.Reason = r.Reason
-	case EventPending:
+	case Pending, Scheduled:
 		s.Reason = r.Reason
 		if r.TaskID != "" {
 			s.TaskID = r.TaskID
 		}
+		s.State = Pending
 		if s.Submitted {
-			s.OpensAt = r.OpensAt
+			s.State, s.OpensAt = Scheduled, r.OpensAt
 		}
 	}
 	j.steps[r.Step] = s
@@ -238,6 +229,40 @@ func (j *Journal) Steps() map[string]StepRecord {
 		out[k] = v
 	}
 	return out
+}
+
+// MarshalJSON writes the record as journal format 1 spells it.
+func (r Record) MarshalJSON() ([]byte, error) {
+	type plain Record
+	return json.Marshal(struct {
+		plain
+		Event string `json:"event"`
+	}{plain(r), r.Event.journalEvent()})
+}
+
+// UnmarshalJSON reads a record of journal format 1.
+func (r *Record) UnmarshalJSON(b []byte) error {
+	type plain Record
+	var v struct {
+		plain
+		Event string `json:"event"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*r = Record(v.plain)
+	switch v.Event {
+	case eventSubmitted:
+		r.Event = Upgrading
+	case eventPending:
+		r.Event = Pending
+		if r.TaskID != "" {
+			r.Event = Scheduled
+		}
+	default:
+		r.Event = State(v.Event)
+	}
+	return nil
 }
 
 // Path returns the journal's file name.

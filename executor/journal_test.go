@@ -1,4 +1,4 @@
-package executor
+package executor_test
 
 import (
 	"errors"
@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	. "github.com/rdsup/rdsup/executor"
 )
 
 func TestJournalRoundTrip(t *testing.T) {
@@ -15,11 +17,11 @@ func TestJournalRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	recs := []Record{
-		{Event: EventStarted, Step: "a", Instance: "a"},
-		{Event: EventSubmitted, Step: "a", Instance: "a", TaskID: "T1", RequestID: "R1"},
-		{Event: EventStarted, Step: "b", Instance: "b"},
-		{Event: EventSucceeded, Step: "a", Instance: "a", TaskID: "T1"},
-		{Event: EventFailed, Step: "b", Instance: "b", Reason: "boom"},
+		{Event: Started, Step: "a", Instance: "a"},
+		{Event: Upgrading, Step: "a", Instance: "a", TaskID: "T1", RequestID: "R1"},
+		{Event: Started, Step: "b", Instance: "b"},
+		{Event: Succeeded, Step: "a", Instance: "a", TaskID: "T1"},
+		{Event: Failed, Step: "b", Instance: "b", Reason: "boom"},
 	}
 	for _, r := range recs {
 		if err := j.Append(r); err != nil {
@@ -31,10 +33,10 @@ func TestJournalRoundTrip(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a := got["a"]; a.Phase != EventSucceeded || !a.Submitted || a.TaskID != "T1" || a.RequestID != "R1" {
+	if a := got["a"]; a.State != Succeeded || !a.Submitted || a.TaskID != "T1" || a.RequestID != "R1" {
 		t.Errorf("a = %+v", a)
 	}
-	if b := got["b"]; b.Phase != EventFailed || !b.Started || b.Submitted || b.Reason != "boom" {
+	if b := got["b"]; b.State != Failed || !b.Started || b.Submitted || b.Reason != "boom" {
 		t.Errorf("b = %+v", b)
 	}
 }
@@ -47,10 +49,10 @@ func TestJournalDamage(t *testing.T) {
 		content   string
 		wantErr   error
 		wantMsg   string
-		wantPhase string
+		wantPhase State
 	}{
-		{name: "torn last line", content: header + started + `{"time":"2026-01-05T10:00:02Z","event":"subm`, wantPhase: EventStarted},
-		{name: "torn last line with newline", content: header + started + "{\"time\":\"20\n", wantPhase: EventStarted},
+		{name: "torn last line", content: header + started + `{"time":"2026-01-05T10:00:02Z","event":"subm`, wantPhase: Started},
+		{name: "torn last line with newline", content: header + started + "{\"time\":\"20\n", wantPhase: Started},
 		{name: "torn header", content: `{"time":"2026-01-05T`, wantPhase: ""},
 		{name: "damaged middle line", content: header + "garbage\n" + started, wantMsg: "line 2 is damaged"},
 		{name: "other plan", content: strings.Replace(header, "plan-1", "plan-2", 1), wantErr: ErrJournalMismatch},
@@ -71,11 +73,11 @@ func TestJournalDamage(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := j.Steps()["a"].Phase; got != tt.wantPhase {
+			if got := j.Steps()["a"].State; got != tt.wantPhase {
 				t.Errorf("phase = %q, want %q", got, tt.wantPhase)
 			}
 			// the next record lands on its own line and the file reads back cleanly
-			if err := j.Append(Record{Event: EventSucceeded, Step: "a", Instance: "a"}); err != nil {
+			if err := j.Append(Record{Event: Succeeded, Step: "a", Instance: "a"}); err != nil {
 				t.Fatal(err)
 			}
 			j.Close()
@@ -83,7 +85,7 @@ func TestJournalDamage(t *testing.T) {
 			if err != nil {
 				t.Fatalf("reread after repair: %v", err)
 			}
-			if got["a"].Phase != EventSucceeded {
+			if got["a"].State != Succeeded {
 				t.Errorf("after append: %+v", got["a"])
 			}
 		})
@@ -132,14 +134,14 @@ func TestJournalAppendLazy(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, r := range []Record{
-		{Event: EventStarted, Step: "a", Instance: "a"},
-		{Event: EventSubmitted, Step: "a", Instance: "a", TaskID: "T1"},
-		{Event: EventSucceeded, Step: "a", Instance: "a", TaskID: "T1"},
-		{Event: EventStarted, Step: "b", Instance: "b"},
-		{Event: EventSubmitted, Step: "b", Instance: "b", TaskID: "T2"},
+		{Event: Started, Step: "a", Instance: "a"},
+		{Event: Upgrading, Step: "a", Instance: "a", TaskID: "T1"},
+		{Event: Succeeded, Step: "a", Instance: "a", TaskID: "T1"},
+		{Event: Started, Step: "b", Instance: "b"},
+		{Event: Upgrading, Step: "b", Instance: "b", TaskID: "T2"},
 	} {
 		add := j.Append
-		if r.Event != EventStarted {
+		if r.Event != Started {
 			add = j.AppendLazy
 		}
 		if err := add(r); err != nil {
@@ -153,13 +155,13 @@ func TestJournalAppendLazy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if a := got["a"]; a.Phase != EventSucceeded || a.TaskID != "T1" {
+	if a := got["a"]; a.State != Succeeded || a.TaskID != "T1" {
 		t.Errorf("a = %+v", a)
 	}
-	if b := got["b"]; b.Phase != EventSubmitted || b.TaskID != "T2" {
+	if b := got["b"]; b.State != Upgrading || b.TaskID != "T2" {
 		t.Errorf("b = %+v", b)
 	}
-	if err := j.AppendLazy(Record{Event: EventStarted, Step: "c"}); err == nil {
+	if err := j.AppendLazy(Record{Event: Started, Step: "c"}); err == nil {
 		t.Error("AppendLazy on a closed journal succeeded")
 	}
 }

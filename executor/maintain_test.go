@@ -1,4 +1,4 @@
-package executor
+package executor_test
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	. "github.com/rdsup/rdsup/executor"
 	"github.com/rdsup/rdsup/executor/rdssim"
 )
 
@@ -27,12 +28,28 @@ instances:
 // writes its plan, and returns fast options that judge windows by that clock.
 func nightRun(t *testing.T, fleet string, faults rdssim.Faults) (*simEnv, string, *rdssim.ManualClock, Options) {
 	t.Helper()
-	p := planFromYAML(t, "night.yaml", []byte(fleet))
+	p := PlanFromYAML(t, "night.yaml", []byte(fleet))
 	clock := rdssim.NewManualClock(time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC))
 	env := startSim(t, p, rdssim.Options{Clock: clock, UpgradeDuration: time.Minute, Faults: faults})
 	opts := fastOptions()
-	opts.Now = clock.Now
+	opts.Clock = clock
 	return env, writePlan(t, p), clock, opts
+}
+
+// tick moves clock on by step every real millisecond until the test ends:
+// deadlines measured on the run's clock (StepTimeout, RetryFor) pass.
+func tick(t *testing.T, clock *rdssim.ManualClock, step time.Duration) {
+	ctx := t.Context()
+	go func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(time.Millisecond):
+				clock.Advance(step)
+			}
+		}
+	}()
 }
 
 // A MaintainTime upgrade that is never seen starting — here it runs and
@@ -43,8 +60,9 @@ func TestMaintainTimeUpgradeThatNeverStarts(t *testing.T) {
 	env, path, clock, opts := nightRun(t, nightFleet, rdssim.Faults{FailUpgrade: []string{"rm-night"}})
 	opts.StepTimeout = 100 * time.Millisecond
 	opts.OnEvent = func(ev Event) {
-		if ev.Kind == "submitted" {
+		if ev.State == Upgrading && !ev.Retry && ev.Detail != "" && strings.HasPrefix(ev.Detail, "task ") {
 			clock.Advance(2 * time.Hour) // past the window's opening and the task's end
+			tick(t, clock, time.Second)
 		}
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), 5*time.Second)
@@ -54,7 +72,7 @@ func TestMaintainTimeUpgradeThatNeverStarts(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := resultOf(res, "rm-night")
-	if s.State != StateFailed || !strings.Contains(s.Detail, "never seen starting") {
+	if s.State != Failed || !strings.Contains(s.Detail, "never seen starting") {
 		t.Fatalf("rm-night = %s (%s), want failed: never seen starting", s.State, s.Detail)
 	}
 	recs, err := ReadJournal(JournalPath(path), env.plan.ID)
@@ -73,8 +91,8 @@ func TestMaintainTimeUpgradeThatNeverStarts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s := resultOf(res, "rm-night"); s.State != StateInFlight {
-		t.Errorf("resumed rm-night = %s (%s), want in-flight (polled again)", s.State, s.Detail)
+	if s := resultOf(res, "rm-night"); s.State != Scheduled {
+		t.Errorf("resumed rm-night = %s (%s), want scheduled (polled again, waiting for the next window)", s.State, s.Detail)
 	}
 	if n := len(upgradeCalls(env.sim)["rm-night"]); n != 1 {
 		t.Errorf("upgrade calls = %d, want 1", n)
@@ -88,7 +106,7 @@ func TestMaintainTimeUpgradeWaitsForItsWindow(t *testing.T) {
 	opts.StepTimeout = 50 * time.Millisecond
 	var submitted time.Time
 	opts.OnEvent = func(ev Event) {
-		if ev.Kind == "submitted" {
+		if ev.State == Upgrading && !ev.Retry {
 			submitted = time.Now()
 			go func() {
 				time.Sleep(300 * time.Millisecond) // several step timeouts before the window opens
@@ -112,8 +130,9 @@ func TestPollFailureAfterAcceptanceIsNotSpent(t *testing.T) {
 	env, path, clock, opts := nightRun(t, nightFleet, rdssim.Faults{})
 	opts.RetryFor = 50 * time.Millisecond
 	opts.OnEvent = func(ev Event) {
-		if ev.Kind == "submitted" {
+		if ev.State == Upgrading && !ev.Retry {
 			env.sim.SetFaults(rdssim.Faults{ServerErrorRate: 1})
+			tick(t, clock, time.Minute) // the window opens; RetryFor passes
 		}
 	}
 	res, err := apply(t, t.Context(), path, env.cloud, opts)
@@ -121,14 +140,14 @@ func TestPollFailureAfterAcceptanceIsNotSpent(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := resultOf(res, "rm-night")
-	if s.State != StateFailed || !strings.Contains(s.Detail, "run apply again to keep polling") {
+	if s.State != Failed || !strings.Contains(s.Detail, "run apply again to keep polling") {
 		t.Fatalf("rm-night = %s (%s), want failed: keep polling", s.State, s.Detail)
 	}
 	env.sim.SetFaults(rdssim.Faults{})
 	opts = fastOptions()
-	opts.Now = clock.Now
+	opts.Clock = clock
 	opts.OnEvent = func(ev Event) {
-		if ev.Kind == "resumed" {
+		if ev.State == Upgrading && strings.Contains(ev.Detail, "submitted earlier") {
 			clock.Advance(2 * time.Hour) // the window opens, the upgrade runs
 		}
 	}

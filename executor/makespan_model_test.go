@@ -15,11 +15,11 @@ import (
 // is the same model ordered by the true remaining critical path, for
 // comparison — a floor no priority without durations reaches.
 func BenchmarkMakespanModel1000(b *testing.B) {
-	p := fleetPlan(b, 1000, 42)
-	dur := benchDuration(p)
+	p := FleetPlan(b, 1000, 42)
+	dur := BenchDuration(p)
 	for _, c := range []int{20, 50, 100} {
 		b.Run("concurrency="+strconv.Itoa(c), func(b *testing.B) {
-			lb, _, _ := lowerBound(p, dur, c)
+			lb, _, _ := LowerBound(p, dur, c)
 			for range b.N {
 				r := newRunner(p, nil, nil, Options{QPS: 1, PollInterval: time.Second})
 				ours := modelMakespan(r.nodes, c, dur, func(ready []*node) (*node, []*node) {

@@ -1,52 +1,15 @@
-package executor
+package executor_test
 
 import (
-	"hash/fnv"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	. "github.com/rdsup/rdsup/executor"
 	"github.com/rdsup/rdsup/executor/rdssim"
-	"github.com/rdsup/rdsup/plans"
 )
-
-// benchDuration spreads upgrade times over 200–800 ms of real time (the
-// shape of 10–40 minutes, scaled), primaries 1.5× longer.
-func benchDuration(p *plans.Plan) func(string) time.Duration {
-	primary := map[string]bool{}
-	for _, in := range p.Instances {
-		primary[in.ID] = in.Role == plans.RolePrimary
-	}
-	return func(id string) time.Duration {
-		h := fnv.New32a()
-		h.Write([]byte(id))
-		d := time.Duration(200+h.Sum32()%600) * time.Millisecond
-		if primary[id] {
-			d = d * 3 / 2
-		}
-		return d
-	}
-}
-
-// lowerBound is max(longest replica→primary chain, total work / c).
-func lowerBound(p *plans.Plan, dur func(string) time.Duration, c int) (time.Duration, time.Duration, time.Duration) {
-	chain := map[string]time.Duration{}
-	var longest, total time.Duration
-	for _, s := range p.Steps { // steps are ordered: dependencies first within a cluster
-		d := dur(s.InstanceID)
-		total += d
-		var before time.Duration
-		for _, dep := range s.DependsOn {
-			before = max(before, chain[dep])
-		}
-		chain[s.ID] = before + d
-		longest = max(longest, chain[s.ID])
-	}
-	work := total / time.Duration(c)
-	return max(longest, work), longest, work
-}
 
 // BenchmarkMakespan1000 applies a 1,000-instance synthetic fleet against
 // the simulator and reports the makespan against its lower bound and the
@@ -55,8 +18,8 @@ func BenchmarkMakespan1000(b *testing.B) {
 	for _, c := range []int{20, 50, 100} {
 		b.Run("concurrency="+strconv.Itoa(c), func(b *testing.B) {
 			for range b.N {
-				p := fleetPlan(b, 1000, 42)
-				dur := benchDuration(p)
+				p := FleetPlan(b, 1000, 42)
+				dur := BenchDuration(p)
 				env := startSim(b, p, rdssim.Options{DurationFor: dur, Seed: 42})
 				opts := Options{Concurrency: c, QPS: 100000, PollInterval: 10 * time.Millisecond,
 					StepTimeout: time.Minute, Window: alwaysOpen}
@@ -67,16 +30,19 @@ func BenchmarkMakespan1000(b *testing.B) {
 				opts.OnEvent = func(ev Event) {
 					mu.Lock()
 					defer mu.Unlock()
-					switch ev.Kind {
-					case "checking":
+					if ev.Retry {
+						return
+					}
+					switch ev.State {
+					case Checking:
 						began[ev.Step] = ev.Time
 						if inflight++; inflight >= c {
 							lastFull = ev.Time
 						}
-					case "submitted":
+					case Upgrading:
 						submitted[ev.Step] = ev.Time
 						pre += ev.Time.Sub(began[ev.Step])
-					case StateSucceeded:
+					case Succeeded:
 						inflight--
 						slot += ev.Time.Sub(began[ev.Step])
 						post += ev.Time.Sub(submitted[ev.Step]) - dur(ev.Instance)
@@ -88,7 +54,7 @@ func BenchmarkMakespan1000(b *testing.B) {
 					b.Fatalf("run: %v %s", err, summarize(res))
 				}
 				makespan := res.Finished.Sub(res.Started)
-				lb, chain, work := lowerBound(p, dur, c)
+				lb, chain, work := LowerBound(p, dur, c)
 				b.ReportMetric(float64(makespan)/float64(lb), "makespan/LB")
 				b.ReportMetric(makespan.Seconds(), "makespan-s")
 				b.ReportMetric(lb.Seconds(), "LB-s")

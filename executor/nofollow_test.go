@@ -1,6 +1,6 @@
 //go:build unix
 
-package executor
+package executor_test
 
 import (
 	"errors"
@@ -10,6 +10,7 @@ import (
 	"syscall"
 	"testing"
 
+	. "github.com/rdsup/rdsup/executor"
 	"github.com/rdsup/rdsup/plans"
 )
 

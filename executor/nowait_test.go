@@ -1,4 +1,4 @@
-package executor
+package executor_test
 
 import (
 	"context"
@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	. "github.com/rdsup/rdsup/executor"
 	"github.com/rdsup/rdsup/executor/rdssim"
 )
 
@@ -57,13 +58,13 @@ func TestNoWaitLeavesMaintainTimeUpgradesScheduled(t *testing.T) {
 		t.Errorf("first run took %s, want it to return without waiting for the window", d)
 	}
 	opens := time.Date(2026, 1, 5, 11, 0, 0, 0, time.UTC)
-	want := map[string]string{"rr-pay-1": StateScheduled, "rr-pay-2": StateScheduled, "rm-crm": StateScheduled, "rm-pay": StatePending}
+	want := map[string]State{"rr-pay-1": Scheduled, "rr-pay-2": Scheduled, "rm-crm": Scheduled, "rm-pay": Pending}
 	for id, st := range want {
 		if s := resultOf(res, id); s.State != st {
 			t.Errorf("first run: %s = %s (%s), want %s", id, s.State, s.Detail, st)
 		}
 	}
-	if res.Done() || res.Count(StateFailed) > 0 {
+	if res.Done() || res.Count(Failed) > 0 {
 		t.Fatalf("first run: %s", summarize(res))
 	}
 	calls := upgradeCalls(env.sim)
@@ -87,15 +88,15 @@ func TestNoWaitLeavesMaintainTimeUpgradesScheduled(t *testing.T) {
 	for _, s := range st.Steps {
 		switch s.Instance {
 		case "rm-pay":
-			if s.State != StatusNotStarted {
-				t.Errorf("status %s = %s, want %s", s.Instance, s.State, StatusNotStarted)
+			if s.State != NotStarted {
+				t.Errorf("status %s = %s, want %s", s.Instance, s.State, NotStarted)
 			}
 		default:
 			tasks := calls[s.Instance]
-			if s.State != StatusScheduled || !s.OpensAt.Equal(opens) || len(tasks) != 1 || s.TaskID != tasks[0].TaskID ||
+			if s.State != Scheduled || !s.OpensAt.Equal(opens) || len(tasks) != 1 || s.TaskID != tasks[0].TaskID ||
 				!strings.Contains(s.Reason, opens.Format(time.RFC3339)) {
 				t.Errorf("status %s = %s task %q opens %s (%s), want %s task of the applied call, opens %s",
-					s.Instance, s.State, s.TaskID, s.OpensAt, s.Reason, StatusScheduled, opens)
+					s.Instance, s.State, s.TaskID, s.OpensAt, s.Reason, Scheduled, opens)
 			}
 		}
 	}
@@ -103,7 +104,7 @@ func TestNoWaitLeavesMaintainTimeUpgradesScheduled(t *testing.T) {
 	// a second cron run before the window: polls, adds no record, exits again
 	before, _ := ReadJournal(JournalPath(path), env.plan.ID)
 	res, err = apply(t, t.Context(), path, env.cloud, opts)
-	if err != nil || res.Count(StateScheduled) != 3 {
+	if err != nil || res.Count(Scheduled) != 3 {
 		t.Fatalf("second run before the window: %v %s", err, summarize(res))
 	}
 	after, _ := ReadJournal(JournalPath(path), env.plan.ID)
@@ -116,7 +117,7 @@ func TestNoWaitLeavesMaintainTimeUpgradesScheduled(t *testing.T) {
 	// inside the window: the scheduled upgrades ran; the primary goes next
 	clock.Set(opens.Add(5 * time.Minute))
 	opts.OnEvent = func(ev Event) {
-		if ev.Kind == "submitted" {
+		if ev.State == Upgrading && !ev.Retry {
 			clock.Advance(2 * dur) // the primary's upgrade runs (its window is open)
 		}
 	}
@@ -149,7 +150,7 @@ func TestWithoutNoWaitMaintainTimeWaits(t *testing.T) {
 	env, path, clock, opts := nightRun(t, nightCluster, rdssim.Faults{})
 	opens := time.Date(2026, 1, 5, 11, 0, 0, 0, time.UTC)
 	opts.OnEvent = func(ev Event) { // serialised by the executor
-		if ev.Kind == "submitted" {
+		if ev.State == Upgrading && !ev.Retry {
 			if clock.Now().Before(opens) {
 				clock.Set(opens) // the window opens while apply waits
 			}
@@ -157,7 +158,7 @@ func TestWithoutNoWaitMaintainTimeWaits(t *testing.T) {
 		}
 	}
 	res, err := apply(t, t.Context(), path, env.cloud, opts)
-	if err != nil || !res.Done() || res.Count(StateScheduled) != 0 {
+	if err != nil || !res.Done() || res.Count(Scheduled) != 0 {
 		t.Fatalf("apply: %v %s", err, summarize(res))
 	}
 	checkInvariants(t, env.plan, env.sim, func(string) time.Duration { return time.Minute })
@@ -171,7 +172,7 @@ func TestNoWaitScheduledWindowPassedUnseen(t *testing.T) {
 	env, path, clock, opts := nightRun(t, nightFleet, rdssim.Faults{FailUpgrade: []string{"rm-night"}})
 	opts.NoWait = true
 	res, err := apply(t, t.Context(), path, env.cloud, opts)
-	if err != nil || resultOf(res, "rm-night").State != StateScheduled {
+	if err != nil || resultOf(res, "rm-night").State != Scheduled {
 		t.Fatalf("first run: %v %s", err, summarize(res))
 	}
 	clock.Set(time.Date(2026, 1, 5, 13, 0, 0, 0, time.UTC)) // window 11-12 passed
@@ -179,7 +180,7 @@ func TestNoWaitScheduledWindowPassedUnseen(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s := resultOf(res, "rm-night"); s.State != StateFailed || !strings.Contains(s.Detail, "never seen starting") {
+	if s := resultOf(res, "rm-night"); s.State != Failed || !strings.Contains(s.Detail, "never seen starting") {
 		t.Errorf("after the window: rm-night = %s (%s), want failed: never seen starting", s.State, s.Detail)
 	}
 	recs, _ := ReadJournal(JournalPath(path), env.plan.ID)

@@ -10,13 +10,11 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
-
-	"github.com/rdsup/rdsup/executor/rdsapi"
 )
 
 // poller reads instances for every step that wants a fresh look, in
 // batched DescribeDBInstanceAttribute calls: one round serves all waiting
-// steps, grouped by region, rdsapi.MaxDescribeBatch ids per call. Polling
+// steps, grouped by region, MaxDescribeBatch ids per call. Polling
 // rounds are at least interval apart; steps that have not looked yet
 // (their pre-check) are served after a short coalescing delay by a round
 // of their own.
@@ -48,7 +46,7 @@ type waiter struct {
 }
 
 type observation struct {
-	inst rdsapi.Instance
+	inst Instance
 	err  error
 }
 
@@ -61,7 +59,7 @@ func newPoller(cloud Cloud, lim *rate.Limiter, interval time.Duration) *poller {
 }
 
 // observe waits for the next round that reads id.
-func (p *poller) observe(ctx context.Context, id, region string, fresh bool) (rdsapi.Instance, error) {
+func (p *poller) observe(ctx context.Context, id, region string, fresh bool) (Instance, error) {
 	w := &waiter{region: region, fresh: fresh, since: time.Now(), ch: make(chan observation, 1)}
 	p.mu.Lock()
 	p.waiters[id] = w
@@ -74,14 +72,14 @@ func (p *poller) observe(ctx context.Context, id, region string, fresh bool) (rd
 	case o := <-w.ch:
 		return o.inst, o.err
 	case <-p.stopped:
-		return rdsapi.Instance{}, context.Canceled
+		return Instance{}, context.Canceled
 	case <-ctx.Done():
 		p.mu.Lock()
 		if p.waiters[id] == w {
 			delete(p.waiters, id)
 		}
 		p.mu.Unlock()
-		return rdsapi.Instance{}, ctx.Err()
+		return Instance{}, ctx.Err()
 	}
 }
 
@@ -160,33 +158,41 @@ func (p *poller) round(ctx context.Context) {
 	p.rounds++
 	p.mu.Unlock()
 
-	byRegion := map[string][]string{}
+	fresh, polled := map[string][]string{}, map[string][]string{}
 	for id, w := range batch {
-		byRegion[w.region] = append(byRegion[w.region], id)
+		if w.fresh {
+			fresh[w.region] = append(fresh[w.region], id)
+		} else {
+			polled[w.region] = append(polled[w.region], id)
+		}
 	}
-	regions := make([]string, 0, len(byRegion))
-	for r := range byRegion {
-		regions = append(regions, r)
-	}
-	sort.Strings(regions)
 	// the chunks of a round go out concurrently: a round costs one call's latency
 	var wg sync.WaitGroup
 	var failed atomic.Bool
 	sem := make(chan struct{}, maxRoundCalls)
-	for _, region := range regions {
-		ids := byRegion[region]
+	send := func(region string, ids []string, size int, read readFunc) {
 		sort.Strings(ids)
-		for start := 0; start < len(ids); start += rdsapi.MaxDescribeBatch {
-			chunk := ids[start:min(start+rdsapi.MaxDescribeBatch, len(ids))]
+		for start := 0; start < len(ids); start += size {
+			chunk := ids[start:min(start+size, len(ids))]
 			wg.Add(1)
 			sem <- struct{}{}
 			go func() {
 				defer func() { <-sem; wg.Done() }()
-				if p.describe(ctx, region, chunk, batch) {
+				if p.read(ctx, region, chunk, batch, read) {
 					failed.Store(true)
 				}
 			}()
 		}
+	}
+	for _, region := range sortedKeys(fresh) {
+		send(region, fresh[region], MaxDescribeBatch, p.cloud.Describe)
+	}
+	list, size := p.cloud.Describe, MaxDescribeBatch
+	if l, ok := p.cloud.(StatusLister); ok {
+		list, size = l.ListStatus, MaxListBatch
+	}
+	for _, region := range sortedKeys(polled) {
+		send(region, polled[region], size, list)
 	}
 	wg.Wait()
 	p.mu.Lock()
@@ -198,9 +204,21 @@ func (p *poller) round(ctx context.Context) {
 	p.mu.Unlock()
 }
 
-// describe reads one chunk and answers its waiters; it reports whether the
+// readFunc is a batched read: Describe or ListStatus.
+type readFunc func(ctx context.Context, region string, ids []string) (map[string]Instance, error)
+
+func sortedKeys(m map[string][]string) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// read reads one chunk and answers its waiters; it reports whether the
 // call failed in a way worth backing off for.
-func (p *poller) describe(ctx context.Context, region string, ids []string, batch map[string]*waiter) bool {
+func (p *poller) read(ctx context.Context, region string, ids []string, batch map[string]*waiter, read readFunc) bool {
 	if err := p.lim.Wait(ctx); err != nil {
 		p.answer(ids, batch, nil, err)
 		return false
@@ -208,19 +226,43 @@ func (p *poller) describe(ctx context.Context, region string, ids []string, batc
 	p.mu.Lock()
 	p.calls++
 	p.mu.Unlock()
-	got, err := p.cloud.Describe(ctx, region, ids)
-	if errors.Is(err, rdsapi.ErrNotFound) && len(ids) > 1 {
+	got, err := read(ctx, region, ids)
+	if missing := absent(ids, got); err == nil && len(missing) > 0 {
+		// the list left some out: ask for those by id (the reference
+		// does not promise a list honours every id)
+		more, err2 := p.cloud.Describe(ctx, region, missing)
+		if got == nil {
+			got = map[string]Instance{}
+		}
+		for id, in := range more {
+			got[id] = in
+		}
+		if err2 != nil && !errors.Is(err2, ErrNotFound) {
+			err = err2
+		}
+	}
+	if errors.Is(err, ErrNotFound) && len(ids) > 1 {
 		// find out which: one call per id of this chunk
 		for _, id := range ids {
-			p.describe(ctx, region, []string{id}, batch)
+			p.read(ctx, region, []string{id}, batch, p.cloud.Describe)
 		}
 		return false
 	}
 	p.answer(ids, batch, got, err)
-	return err != nil && (errors.Is(err, rdsapi.ErrThrottled) || errors.Is(err, rdsapi.ErrTransient))
+	return err != nil && retryable(err)
 }
 
-func (p *poller) answer(ids []string, batch map[string]*waiter, got map[string]rdsapi.Instance, err error) {
+func absent(ids []string, got map[string]Instance) []string {
+	var out []string
+	for _, id := range ids {
+		if _, ok := got[id]; !ok {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+func (p *poller) answer(ids []string, batch map[string]*waiter, got map[string]Instance, err error) {
 	for _, id := range ids {
 		o := observation{err: err}
 		if err == nil {
@@ -228,7 +270,7 @@ func (p *poller) answer(ids []string, batch map[string]*waiter, got map[string]r
 			if ok {
 				o.inst = inst
 			} else {
-				o.err = &rdsapi.Error{Kind: rdsapi.ErrNotFound, Action: "DescribeDBInstanceAttribute",
+				o.err = &CloudError{Kind: ErrNotFound, Action: "describe",
 					Message: fmt.Sprintf("instance %s is not in the answer for region %s", id, batch[id].region)}
 			}
 		}

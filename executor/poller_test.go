@@ -8,20 +8,18 @@ import (
 	"time"
 
 	"golang.org/x/time/rate"
-
-	"github.com/rdsup/rdsup/executor/rdsapi"
 )
 
 // throttledCloud refuses every Describe for its rate limit.
 type throttledCloud struct{ describes atomic.Int64 }
 
-func (c *throttledCloud) Describe(context.Context, string, []string) (map[string]rdsapi.Instance, error) {
+func (c *throttledCloud) Describe(context.Context, string, []string) (map[string]Instance, error) {
 	c.describes.Add(1)
-	return nil, &rdsapi.Error{Kind: rdsapi.ErrThrottled, Action: "DescribeDBInstanceAttribute", Code: "Throttling.User"}
+	return nil, &CloudError{Kind: ErrThrottled, Action: "DescribeDBInstanceAttribute", Code: "Throttling.User"}
 }
 
-func (c *throttledCloud) UpgradeEngineVersion(context.Context, rdsapi.Upgrade) (rdsapi.Task, error) {
-	return rdsapi.Task{}, errors.New("not used")
+func (c *throttledCloud) UpgradeEngineVersion(context.Context, Upgrade) (Task, error) {
+	return Task{}, errors.New("not used")
 }
 
 // A step whose pre-check read keeps being throttled asks again at once;
@@ -35,7 +33,7 @@ func TestPollerBacksOffWhenThrottled(t *testing.T) {
 	go func() { defer close(done); p.run(ctx) }()
 	for ctx.Err() == nil {
 		_, err := p.observe(ctx, "rm-a", "cn-hangzhou", true)
-		if err != nil && !errors.Is(err, rdsapi.ErrThrottled) && ctx.Err() == nil {
+		if err != nil && !errors.Is(err, ErrThrottled) && ctx.Err() == nil {
 			t.Fatalf("observe: %v", err)
 		}
 	}

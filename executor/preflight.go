@@ -7,7 +7,6 @@ import (
 	"sort"
 	"time"
 
-	"github.com/rdsup/rdsup/executor/rdsapi"
 	"github.com/rdsup/rdsup/plans"
 )
 
@@ -16,7 +15,7 @@ import (
 var ErrPreflight = errors.New("preflight failed")
 
 // Pinger is a Cloud that can make one cheap authenticated read of a
-// region; *rdsapi.Client implements it (DescribeDBInstances, one row).
+// region; *Client implements it (DescribeDBInstances, one row).
 type Pinger interface {
 	Ping(ctx context.Context, region string) error
 }
@@ -40,7 +39,7 @@ func Preflight(ctx context.Context, p *plans.Plan, j *Journal, cloud Cloud) erro
 	}
 	first := map[string]string{} // region → an instance of it
 	for _, s := range p.Steps {
-		if recs[s.ID].Phase == EventSucceeded {
+		if recs[s.ID].State == Succeeded {
 			continue
 		}
 		if _, ok := first[s.Region]; !ok {
@@ -65,7 +64,7 @@ func preflightRegion(ctx context.Context, cloud Cloud, region, id string) error 
 		var err error
 		if pg, ok := cloud.(Pinger); ok {
 			err = pg.Ping(ctx, region)
-		} else if _, err = cloud.Describe(ctx, region, []string{id}); errors.Is(err, rdsapi.ErrNotFound) {
+		} else if _, err = cloud.Describe(ctx, region, []string{id}); errors.Is(err, ErrNotFound) {
 			err = nil
 		}
 		switch {
@@ -73,13 +72,13 @@ func preflightRegion(ctx context.Context, cloud Cloud, region, id string) error 
 			return nil
 		case ctx.Err() != nil:
 			return ctx.Err()
-		case errors.Is(err, rdsapi.ErrUnreachable):
+		case errors.Is(err, ErrUnreachable):
 			return fmt.Errorf("%w: region %s: %v: %w; check the region id, the network and DNS (and --endpoint); nothing was changed",
-				ErrPreflight, region, rdsapi.ErrUnreachable, err)
-		case errors.Is(err, rdsapi.ErrCredentials):
+				ErrPreflight, region, ErrUnreachable, err)
+		case errors.Is(err, ErrCredentials):
 			return fmt.Errorf("%w: region %s: %v: %w; check ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET (or --profile) and that the key may call the RDS API; nothing was changed",
-				ErrPreflight, region, rdsapi.ErrCredentials, err)
-		case (errors.Is(err, rdsapi.ErrThrottled) || errors.Is(err, rdsapi.ErrTransient)) && attempt+1 < preflightAttempts:
+				ErrPreflight, region, ErrCredentials, err)
+		case (errors.Is(err, ErrThrottled) || errors.Is(err, ErrTransient)) && attempt+1 < preflightAttempts:
 			if sleep(ctx, backoff(attempt, 200*time.Millisecond, 5*time.Second)) != nil {
 				return ctx.Err()
 			}

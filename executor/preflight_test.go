@@ -1,4 +1,4 @@
-package executor
+package executor_test
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	. "github.com/rdsup/rdsup/executor"
 	"github.com/rdsup/rdsup/executor/rdsapi"
 	"github.com/rdsup/rdsup/executor/rdssim"
 	"github.com/rdsup/rdsup/executor/rdssim/rdssimtest"
@@ -37,7 +38,11 @@ func clientFor(t *testing.T, endpoint, secret string) *rdsapi.Client {
 }
 
 // notFoundCloud answers every Describe with "not found" and is no Pinger.
-type notFoundCloud struct{ throttledCloud }
+type notFoundCloud struct{}
+
+func (*notFoundCloud) UpgradeEngineVersion(context.Context, Upgrade) (Task, error) {
+	return Task{}, errors.New("not used")
+}
 
 func (*notFoundCloud) Describe(context.Context, string, []string) (map[string]rdsapi.Instance, error) {
 	return nil, &rdsapi.Error{Kind: rdsapi.ErrNotFound, Code: "InvalidDBInstanceId.NotFound"}
@@ -134,7 +139,7 @@ func TestUnreachableEndpointEndsTheRun(t *testing.T) {
 	if d := time.Since(start); d > o.RetryFor/2 {
 		t.Errorf("ended after %s: the unreachable bound (%s) did not end the run", d, o.UnreachableFor)
 	}
-	if n := res.Count(StateFailed); n != 0 {
+	if n := res.Count(Failed); n != 0 {
 		t.Errorf("%d step(s) failed; an unreachable endpoint fails no step: %s", n, summarize(res))
 	}
 	recs, rerr := ReadJournal(JournalPath(path), p.ID)
@@ -142,7 +147,7 @@ func TestUnreachableEndpointEndsTheRun(t *testing.T) {
 		t.Fatal(rerr)
 	}
 	for id, r := range recs {
-		if r.Phase == EventFailed {
+		if r.State == Failed {
 			t.Errorf("journal marks %s failed: %+v", id, r)
 		}
 	}

@@ -6,17 +6,15 @@ import (
 	"fmt"
 	"sync"
 	"time"
-
-	"github.com/rdsup/rdsup/executor/rdsapi"
 )
 
 // DefaultUnreachableFor is how long the endpoint of a region may go on
 // failing to be reached at all (DNS failure, refused connection: see
-// rdsapi.ErrUnreachable) before the run ends. Until then such failures are
+// ErrUnreachable) before the run ends. Until then such failures are
 // transient and retried like any other.
 const DefaultUnreachableFor = 2 * time.Minute
 
-// reachGuard watches every call for rdsapi.ErrUnreachable. When a region's
+// reachGuard watches every call for ErrUnreachable. When a region's
 // calls have found no endpoint for longer than limit, with no answer in
 // between, it cancels the run with an error that says so: the steps stop
 // as if interrupted (nothing is marked failed) and the next apply resumes.
@@ -33,13 +31,25 @@ func newReachGuard(c Cloud, limit time.Duration, abort context.CancelCauseFunc) 
 	return &reachGuard{Cloud: c, limit: limit, abort: abort, since: map[string]time.Time{}}
 }
 
-func (g *reachGuard) Describe(ctx context.Context, region string, ids []string) (map[string]rdsapi.Instance, error) {
+func (g *reachGuard) Describe(ctx context.Context, region string, ids []string) (map[string]Instance, error) {
 	got, err := g.Cloud.Describe(ctx, region, ids)
 	g.note(region, err)
 	return got, err
 }
 
-func (g *reachGuard) UpgradeEngineVersion(ctx context.Context, u rdsapi.Upgrade) (rdsapi.Task, error) {
+// ListStatus reads with the inner Cloud's list call, or with Describe
+// when it has none.
+func (g *reachGuard) ListStatus(ctx context.Context, region string, ids []string) (map[string]Instance, error) {
+	read := g.Cloud.Describe
+	if l, ok := g.Cloud.(StatusLister); ok {
+		read = l.ListStatus
+	}
+	got, err := read(ctx, region, ids)
+	g.note(region, err)
+	return got, err
+}
+
+func (g *reachGuard) UpgradeEngineVersion(ctx context.Context, u Upgrade) (Task, error) {
 	t, err := g.Cloud.UpgradeEngineVersion(ctx, u)
 	g.note(u.Region, err)
 	return t, err
@@ -48,11 +58,11 @@ func (g *reachGuard) UpgradeEngineVersion(ctx context.Context, u rdsapi.Upgrade)
 func (g *reachGuard) note(region string, err error) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	var ae *rdsapi.Error
+	var ae *CloudError
 	switch {
-	case err == nil || !errors.Is(err, rdsapi.ErrUnreachable) && errors.As(err, &ae) && ae.Code != "":
+	case err == nil || !errors.Is(err, ErrUnreachable) && errors.As(err, &ae) && ae.Code != "":
 		delete(g.since, region) // the endpoint answered
-	case errors.Is(err, rdsapi.ErrUnreachable):
+	case errors.Is(err, ErrUnreachable):
 		first, ok := g.since[region]
 		if !ok {
 			g.since[region] = time.Now()
@@ -60,7 +70,7 @@ func (g *reachGuard) note(region string, err error) {
 		}
 		if d := time.Since(first); d >= g.limit {
 			g.abort(fmt.Errorf("%w: region %s: no answer for %s: %v; check the network and DNS, then run apply again to resume",
-				rdsapi.ErrUnreachable, region, d.Round(time.Second), err))
+				ErrUnreachable, region, d.Round(time.Second), err))
 		}
 	}
 }

@@ -1,4 +1,4 @@
-package executor
+package executor_test
 
 import (
 	"errors"
@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	. "github.com/rdsup/rdsup/executor"
 	"github.com/rdsup/rdsup/executor/rdssim"
 	"github.com/rdsup/rdsup/plans"
 )
@@ -110,13 +111,13 @@ func TestDriftStopsStepAndDependents(t *testing.T) {
 			for _, s := range res.Steps {
 				got[s.Instance] = s
 			}
-			if s := got["rr-shop-ro1"]; s.State != StateFailed || !strings.Contains(s.Detail, tt.want) {
+			if s := got["rr-shop-ro1"]; s.State != Failed || !strings.Contains(s.Detail, tt.want) {
 				t.Errorf("rr-shop-ro1 = %s %q, want failed with %q", s.State, s.Detail, tt.want)
 			}
-			if s := got["rm-shop-db"]; s.State != StateBlocked {
+			if s := got["rm-shop-db"]; s.State != Blocked {
 				t.Errorf("primary rm-shop-db = %s, want blocked", s.State)
 			}
-			if s := got["rm-crm-db"]; s.State != StateSucceeded {
+			if s := got["rm-crm-db"]; s.State != Succeeded {
 				t.Errorf("other cluster rm-crm-db = %s, want succeeded", s.State)
 			}
 			calls := upgradeCalls(env.sim)
@@ -139,7 +140,7 @@ func TestFailureIsolation(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := map[string]string{"rr-shop-ro1": StateFailed, "rm-shop-db": StateBlocked, "rm-shop-dr": StateSucceeded, "rm-crm-db": StateSucceeded}
+		want := map[string]State{"rr-shop-ro1": Failed, "rm-shop-db": Blocked, "rm-shop-dr": Succeeded, "rm-crm-db": Succeeded}
 		for _, s := range res.Steps {
 			if s.State != want[s.Instance] {
 				t.Errorf("%s = %s (%s), want %s", s.Instance, s.State, s.Detail, want[s.Instance])
@@ -156,7 +157,7 @@ func TestFailureIsolation(t *testing.T) {
 		}
 	})
 	t.Run("stop after failure", func(t *testing.T) {
-		p := fleetPlan(t, 12, 3)
+		p := FleetPlan(t, 12, 3)
 		env := startSim(t, p, rdssim.Options{Faults: rdssim.Faults{FailUpgradeRate: 1}})
 		opts := fastOptions()
 		opts.Window = alwaysOpen
@@ -165,7 +166,7 @@ func TestFailureIsolation(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if res.Count(StateFailed) != 1 || res.Count(StateSucceeded) != 0 {
+		if res.Count(Failed) != 1 || res.Count(Succeeded) != 0 {
 			t.Errorf("want 1 failed and nothing else run: %s", summarize(res))
 		}
 		if n := appliedCount(env.sim); n != 1 {
@@ -197,9 +198,9 @@ func TestMaintenanceWindowAtApplyTime(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, s := range res.Steps {
-		want := StateSucceeded
+		want := Succeeded
 		if s.Instance == "rm-crm-db" {
-			want = StatePending
+			want = Pending
 			if !strings.Contains(s.Detail, "outside maintenance window") {
 				t.Errorf("pending detail %q", s.Detail)
 			}
@@ -212,8 +213,8 @@ func TestMaintenanceWindowAtApplyTime(t *testing.T) {
 		t.Errorf("rm-crm-db got %d upgrade calls outside its window", n)
 	}
 	recs, _ := ReadJournal(JournalPath(path), p.ID)
-	if recs["rm-crm-db"].Phase != EventPending {
-		t.Errorf("journal phase of rm-crm-db = %q, want pending", recs["rm-crm-db"].Phase)
+	if recs["rm-crm-db"].State != Pending {
+		t.Errorf("journal phase of rm-crm-db = %q, want pending", recs["rm-crm-db"].State)
 	}
 
 	// without --no-wait the step waits for the window, then runs

@@ -1,4 +1,4 @@
-package executor
+package executor_test
 
 import (
 	"fmt"
@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	. "github.com/rdsup/rdsup/executor"
 	"github.com/rdsup/rdsup/executor/rdssim"
 	"github.com/rdsup/rdsup/plans"
 )
@@ -21,7 +22,7 @@ func journalStarted(t *testing.T, path string, p *plans.Plan, id string) {
 	}
 	defer j.Close()
 	s := stepOf(t, p, id)
-	if err := j.Append(Record{Event: EventStarted, Step: s.ID, Instance: id}); err != nil {
+	if err := j.Append(Record{Event: Started, Step: s.ID, Instance: id}); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -61,7 +62,7 @@ func TestResumeStartedStepBusyForAnotherReason(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s := resultOf(res, "rm-crm-db"); s.State != StateSucceeded {
+	if s := resultOf(res, "rm-crm-db"); s.State != Succeeded {
 		t.Fatalf("rm-crm-db = %s (%s), want succeeded after the restart", s.State, s.Detail)
 	}
 	checkAllUpgraded(t, p, env.sim)
@@ -87,7 +88,7 @@ func TestResumeStartedStepStaysBusy(t *testing.T) {
 		t.Fatal(err)
 	}
 	s := resultOf(res, "rm-crm-db")
-	if s.State != StateFailed || strings.Contains(s.Detail, "is spent") || !strings.Contains(s.Detail, "Restarting") {
+	if s.State != Failed || strings.Contains(s.Detail, "is spent") || !strings.Contains(s.Detail, "Restarting") {
 		t.Fatalf("rm-crm-db = %s (%s), want failed naming Restarting, token not spent", s.State, s.Detail)
 	}
 	if n := len(upgradeCalls(env.sim)["rm-crm-db"]); n == 0 {
@@ -113,7 +114,7 @@ func TestResumeStartedStepWhoseUpgradeWasAccepted(t *testing.T) {
 	journalStarted(t, path, p, "rm-crm-db")
 	s := stepOf(t, p, "rm-crm-db")
 	// the earlier run's call, carried out by the API, answer lost
-	if _, err := env.cloud.UpgradeEngineVersion(t.Context(), upgradeOf(s)); err != nil {
+	if _, err := env.cloud.UpgradeEngineVersion(t.Context(), UpgradeOf(s)); err != nil {
 		t.Fatal(err)
 	}
 	res, err := apply(t, t.Context(), path, env.cloud, fastOptions())
@@ -150,7 +151,7 @@ func TestResumeStartedStepBusyThenWindowClosed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if s := resultOf(res, "rm-crm-db"); s.State != StatePending {
+	if s := resultOf(res, "rm-crm-db"); s.State != Pending {
 		t.Errorf("rm-crm-db = %s (%s), want pending", s.State, s.Detail)
 	}
 	for _, c := range upgradeCalls(env.sim)["rm-crm-db"] {
@@ -175,9 +176,9 @@ func TestResumeSubmittedStepNeverResent(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, r := range []Record{
-		{Event: EventStarted, Step: s.ID, Instance: s.InstanceID},
-		{Event: EventSubmitted, Step: s.ID, Instance: s.InstanceID, TaskID: "77"},
-		{Event: EventFailed, Step: s.ID, Instance: s.InstanceID, Reason: "upgrade task 77 ended on 5.5"},
+		{Event: Started, Step: s.ID, Instance: s.InstanceID},
+		{Event: Upgrading, Step: s.ID, Instance: s.InstanceID, TaskID: "77"},
+		{Event: Failed, Step: s.ID, Instance: s.InstanceID, Reason: "upgrade task 77 ended on 5.5"},
 	} {
 		if err := j.Append(r); err != nil {
 			t.Fatal(err)
@@ -188,7 +189,7 @@ func TestResumeSubmittedStepNeverResent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := resultOf(res, "rm-crm-db"); got.State != StateFailed || !strings.Contains(got.Detail, "spent") {
+	if got := resultOf(res, "rm-crm-db"); got.State != Failed || !strings.Contains(got.Detail, "spent") {
 		t.Errorf("rm-crm-db = %s (%s), want failed: token spent", got.State, got.Detail)
 	}
 	if n := len(upgradeCalls(env.sim)["rm-crm-db"]); n != 0 {
@@ -215,7 +216,7 @@ func TestCrashResumeWithBusyInstances(t *testing.T) {
 		t.Run(fmt.Sprintf("seed%d", seed), func(t *testing.T) {
 			t.Parallel()
 			rng := rand.New(rand.NewPCG(uint64(seed), 11))
-			p := fleetPlan(t, 24, seed)
+			p := FleetPlan(t, 24, seed)
 			env := startSim(t, p, rdssim.Options{Seed: seed, Faults: rdssim.Faults{
 				DriftRate: 0.05, DriftFor: 30 * time.Millisecond,
 				DropResponseRate: 0.3, DropActions: []string{"UpgradeDBInstanceEngineVersion"},

@@ -6,20 +6,6 @@ import (
 	"github.com/rdsup/rdsup/plans"
 )
 
-// Step states as `rdsup status` reports them from the journal.
-const (
-	StatusNotStarted = "not-started" // no record yet
-	StatusStarted    = "started"     // upgrade call sent, answer not recorded: resume re-sends it with the same ClientToken
-	StatusUpgrading  = "upgrading"   // the API accepted the upgrade; resume polls it
-	StatusSucceeded  = "succeeded"
-	StatusFailed     = "failed"
-	StatusPending    = "pending" // left for later (window closed, --no-wait)
-	// StatusScheduled: the MaintainTime upgrade was accepted (TaskID) and
-	// the cloud starts it when the maintenance window opens (OpensAt);
-	// apply --no-wait left it, the next apply polls it.
-	StatusScheduled = "scheduled"
-)
-
 // StepStatus is one step's state according to the journal. Its JSON is
 // the documented `rdsup status --format json` shape.
 type StepStatus struct {
@@ -29,7 +15,7 @@ type StepStatus struct {
 	Cluster     string    `json:"cluster"`
 	FromVersion string    `json:"fromVersion"`
 	ToVersion   string    `json:"toVersion"`
-	State       string    `json:"state"`
+	State       State     `json:"state"` // not-started, started, upgrading, scheduled, succeeded, failed, pending
 	TaskID      string    `json:"taskId,omitempty"`
 	RequestID   string    `json:"requestId,omitempty"`
 	Reason      string    `json:"reason,omitempty"`
@@ -42,37 +28,21 @@ type PlanStatus struct {
 	Plan    string `json:"plan"`
 	Journal string `json:"journal"`
 	// RunningApply names the apply holding the plan's lock, "" when none.
-	RunningApply string         `json:"runningApply,omitempty"`
-	Counts       map[string]int `json:"counts"`
-	Steps        []StepStatus   `json:"steps"`
+	RunningApply string        `json:"runningApply,omitempty"`
+	Counts       map[State]int `json:"counts"`
+	Steps        []StepStatus  `json:"steps"`
 }
 
 // StatusOf folds journal records onto the plan's steps, in plan order.
 func StatusOf(p *plans.Plan, journalPath string, recs map[string]StepRecord) PlanStatus {
-	ps := PlanStatus{Plan: p.ID, Journal: journalPath, Counts: map[string]int{}, Steps: []StepStatus{}}
+	ps := PlanStatus{Plan: p.ID, Journal: journalPath, Counts: map[State]int{}, Steps: []StepStatus{}}
 	for _, s := range p.Steps {
 		rec := recs[s.ID]
 		st := StepStatus{Step: s.ID, Instance: s.InstanceID, Role: s.Role, Cluster: s.Cluster,
-			FromVersion: s.FromVersion, ToVersion: s.ToVersion, TaskID: rec.TaskID, RequestID: rec.RequestID,
-			Reason: rec.Reason, Updated: rec.Updated, OpensAt: rec.OpensAt}
-		switch rec.Phase {
-		case "":
-			st.State = StatusNotStarted
-		case EventStarted:
-			st.State = StatusStarted
-		case EventSubmitted:
-			st.State = StatusUpgrading
-		case EventSucceeded:
-			st.State = StatusSucceeded
-		case EventFailed:
-			st.State = StatusFailed
-		case EventPending:
-			st.State = StatusPending
-			if rec.Submitted {
-				st.State = StatusScheduled
-			}
-		default:
-			st.State = rec.Phase
+			FromVersion: s.FromVersion, ToVersion: s.ToVersion, State: rec.State, TaskID: rec.TaskID,
+			RequestID: rec.RequestID, Reason: rec.Reason, Updated: rec.Updated, OpensAt: rec.OpensAt}
+		if st.State == "" {
+			st.State = NotStarted
 		}
 		ps.Counts[st.State]++
 		ps.Steps = append(ps.Steps, st)

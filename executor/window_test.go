@@ -1,4 +1,4 @@
-package executor
+package executor_test
 
 import (
 	"context"
@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	. "github.com/rdsup/rdsup/executor"
 	"github.com/rdsup/rdsup/executor/rdssim"
 	"github.com/rdsup/rdsup/plans"
 	"github.com/rdsup/rdsup/policy"
@@ -62,11 +63,12 @@ func TestPolicyWindowAnyProductionTag(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			p := planFromYAML(t, "prod.yaml", []byte(strings.Replace(windowFleet, "TAG", tc.tag, 1)))
+			p := PlanFromYAML(t, "prod.yaml", []byte(strings.Replace(windowFleet, "TAG", tc.tag, 1)))
 			clock := rdssim.NewScaledClockAt(opens.Add(-2*time.Minute), 600)
 			env := startSim(t, p, rdssim.Options{Clock: clock, UpgradeDuration: time.Minute})
 			opts := fastOptions()
-			opts.Now = clock.Now
+			opts.Clock = clock           // windows and deadlines on the simulator's clock:
+			opts.StepTimeout = time.Hour // the upgrade takes a simulated minute
 			var dec policyDecision
 			if !tc.noPolicy {
 				var popts policy.Options

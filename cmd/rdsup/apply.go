@@ -222,15 +222,15 @@ func runApply(ctx context.Context, stdout, stderr io.Writer, o *applyOptions) er
 
 	stopSignals := exitOnSecondSignal(ctx, stderr, cleanup)
 	defer stopSignals()
-	prog := newProgress(stderr, len(sess.Plan.Steps), o.isTerminal() && logFormatOf(ctx) == logText, log)
-	o.exec.OnEvent = prog.event
+	prog := render.NewProgress(stderr, len(sess.Plan.Steps), o.isTerminal() && logFormatOf(ctx) == logText, log, o.exec.Clock)
+	o.exec.OnEvent = prog.Event
 	res, err := executor.Run(ctx, sess.Plan, cloud, sess.Journal, o.exec)
-	prog.finish()
+	prog.Finish()
 	logs.Flush(context.WithoutCancel(ctx))
 	if err != nil {
 		return fmt.Errorf("apply %s: %w (the journal %s is intact: run apply again to resume)", planPath, err, sess.Journal.Path())
 	}
-	if err := writeSummary(stdout, res); err != nil {
+	if err := render.Summary(stdout, res); err != nil {
 		return err
 	}
 	if err := recheck.err(); err != nil {
@@ -287,10 +287,9 @@ func preview(w io.Writer, s *executor.Session) error {
 		return err
 	}
 	st := executor.StatusOf(s.Plan, s.Journal.Path(), s.Journal.Steps())
-	if done := len(s.Plan.Steps) - st.Counts[executor.StatusNotStarted]; done > 0 {
-		fmt.Fprintf(w, "\nresuming from %s: %d succeeded, %d upgrading, %d scheduled, %d started, %d failed, %d pending\n",
-			s.Journal.Path(), st.Counts[executor.StatusSucceeded], st.Counts[executor.StatusUpgrading], st.Counts[executor.StatusScheduled],
-			st.Counts[executor.StatusStarted], st.Counts[executor.StatusFailed], st.Counts[executor.StatusPending])
+	if done := len(s.Plan.Steps) - st.Counts[executor.NotStarted]; done > 0 {
+		delete(st.Counts, executor.NotStarted)
+		fmt.Fprintf(w, "\nresuming from %s: %s\n", s.Journal.Path(), render.Counts(st.Counts))
 	}
 	return nil
 }
@@ -387,14 +386,14 @@ func exitOnSecondSignal(ctx context.Context, stderr io.Writer, cleanup func()) f
 
 // applyOutcome maps a run's result to the exit code.
 func applyOutcome(res *executor.Result, planPath string) error {
-	failed, blocked := res.Count(executor.StateFailed), res.Count(executor.StateBlocked)
+	failed, blocked := res.Count(executor.Failed), res.Count(executor.Blocked)
 	if failed+blocked > 0 {
 		return fmt.Errorf("%d step(s) failed, %d blocked behind them; see the summary; fix the cause and run `rdsup apply %s` again, or make a new plan", failed, blocked, planPath)
 	}
 	if !res.Done() {
-		left := len(res.Steps) - res.Count(executor.StateSucceeded)
+		left := len(res.Steps) - res.Count(executor.Succeeded)
 		why := "windows closed or --no-wait"
-		if n := res.Count(executor.StateScheduled); n > 0 {
+		if n := res.Count(executor.Scheduled); n > 0 {
 			why = fmt.Sprintf("%d upgrade(s) accepted and scheduled for their maintenance window, see `rdsup status %s`", n, planPath)
 		}
 		if res.Interrupted {

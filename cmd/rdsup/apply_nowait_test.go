@@ -67,9 +67,9 @@ instances:
 		t.Fatal(err)
 	}
 	for _, s := range st.Steps {
-		want := executor.StatusNotStarted
+		want := executor.NotStarted
 		if s.Instance == "rr-night-1" {
-			want = executor.StatusScheduled
+			want = executor.Scheduled
 			if s.TaskID != calls["rr-night-1"][0].TaskID || s.OpensAt.Format(time.RFC3339) != opens {
 				t.Errorf("json status of %s: task %q opens %s, want task %s opens %s", s.Instance, s.TaskID, s.OpensAt, calls["rr-night-1"][0].TaskID, opens)
 			}

@@ -50,7 +50,7 @@ func startSimulator(p *plans.Plan, o *applyOptions, log *slog.Logger) (executor.
 		stop()
 		return nil, nil, err
 	}
-	o.exec.Now = clock.Now // maintenance windows are judged on the simulator's clock
+	o.exec.Clock = clock // the run judges windows and deadlines on the simulator's clock
 	log.Info("simulating the RDS API in-process", "endpoint", endpoint, "time_scale", o.timeScale, "simulated_time", clock.Now().Format(time.RFC3339))
 	return c, stop, nil
 }

@@ -2,29 +2,20 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"io/fs"
 	"os"
 	"strings"
-	"time"
 
-	"github.com/olekukonko/tablewriter"
 	"github.com/spf13/cobra"
 
 	"github.com/rdsup/rdsup/executor"
 	"github.com/rdsup/rdsup/plans"
+	"github.com/rdsup/rdsup/plans/render"
 )
 
-// Formats of rdsup status.
-const (
-	statusTable = "table"
-	statusJSON  = "json"
-)
-
-var statusFormats = []string{statusTable, statusJSON}
+var statusFormats = render.StatusFormats()
 
 type statusOptions struct {
 	path   string
@@ -56,14 +47,14 @@ It may run while an apply is in progress.`,
 			return runStatus(cmd.Context(), cmd.OutOrStdout(), o)
 		},
 	}
-	cmd.Flags().StringVar(&o.format, "format", statusTable, "output format: "+strings.Join(statusFormats, ", "))
+	cmd.Flags().StringVar(&o.format, "format", render.Table, "output format: "+strings.Join(statusFormats, ", "))
 	completeFlag(cmd, "format", fixedCompletion(statusFormats...))
 	return cmd
 }
 
 func runStatus(_ context.Context, out io.Writer, o *statusOptions) error {
-	if o.format != statusTable && o.format != statusJSON {
-		return fmt.Errorf("unknown format %q: use one of %s", o.format, strings.Join(statusFormats, ", "))
+	if _, err := render.ParseStatusFormat(o.format); err != nil {
+		return err
 	}
 	p, err := plans.Load(o.path)
 	if err != nil {
@@ -78,47 +69,8 @@ func runStatus(_ context.Context, out io.Writer, o *statusOptions) error {
 	if holder, held := executor.LockHolder(executor.LockPath(o.path)); held {
 		st.RunningApply = holder
 	}
-	if o.format == statusJSON {
-		enc := json.NewEncoder(out)
-		enc.SetIndent("", "  ")
-		return enc.Encode(st)
-	}
-	if _, err := os.Lstat(jpath); errors.Is(err, fs.ErrNotExist) {
+	if _, err := os.Lstat(jpath); o.format != render.JSON && errors.Is(err, fs.ErrNotExist) {
 		st.Journal = "none: " + jpath + " does not exist (no apply of this plan file ran here; apply --simulate keeps its journal in a temporary directory)"
 	}
-	return writeStatusTable(out, st)
-}
-
-func writeStatusTable(w io.Writer, st executor.PlanStatus) error {
-	fmt.Fprintf(w, "plan     %s\njournal  %s\n", shortPlanID(st.Plan), st.Journal)
-	if st.RunningApply != "" {
-		fmt.Fprintf(w, "running  %s\n", st.RunningApply)
-	}
-	fmt.Fprintln(w)
-	t := tablewriter.NewTable(w)
-	t.Header("STEP", "INSTANCE", "ROLE", "FROM → TO", "STATE", "TASK", "UPDATED", "REASON")
-	for _, s := range st.Steps {
-		upd := ""
-		if !s.Updated.IsZero() {
-			upd = s.Updated.UTC().Format(time.RFC3339)
-		}
-		state := s.State
-		if !s.OpensAt.IsZero() {
-			state += " (window opens " + s.OpensAt.UTC().Format(time.RFC3339) + ")"
-		}
-		if err := t.Append([]string{s.Step, s.Instance, s.Role, s.FromVersion + " → " + s.ToVersion, state, s.TaskID, upd, s.Reason}); err != nil {
-			return err
-		}
-	}
-	if err := t.Render(); err != nil {
-		return err
-	}
-	var parts []string
-	for _, k := range []string{executor.StatusSucceeded, executor.StatusUpgrading, executor.StatusScheduled, executor.StatusStarted, executor.StatusFailed, executor.StatusPending, executor.StatusNotStarted} {
-		if n := st.Counts[k]; n > 0 {
-			parts = append(parts, fmt.Sprintf("%d %s", n, k))
-		}
-	}
-	fmt.Fprintf(w, "%d steps: %s\n", len(st.Steps), strings.Join(parts, ", "))
-	return nil
+	return render.Status(out, o.format, st)
 }

@@ -7,36 +7,20 @@ import (
 	"strings"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/rds"
+
+	"github.com/rdsup/rdsup/executor"
 )
 
-// Instance is the live state of one instance as the API reports it.
-type Instance struct {
-	ID            string
-	Region        string
-	Status        string // DBInstanceStatus, e.g. Running, EngineVersionUpgrading
-	EngineVersion string
-	MaintainTime  string
-	Type          string // Primary, Readonly, Guard
-}
-
-// Upgrade asks for one engine upgrade.
-type Upgrade struct {
-	Region        string
-	InstanceID    string
-	EngineVersion string
-	EffectiveTime string // Immediate | MaintainTime
-	ClientToken   string
-}
-
-// Task is the API's answer to an upgrade request.
-type Task struct {
-	TaskID    string
-	RequestID string
-}
+// The executor's types: this package implements executor.Cloud.
+type (
+	Instance = executor.Instance
+	Upgrade  = executor.Upgrade
+	Task     = executor.Task
+)
 
 // MaxDescribeBatch is how many ids one DescribeDBInstanceAttribute call
 // carries: the most the API reference allows.
-const MaxDescribeBatch = 30
+const MaxDescribeBatch = executor.MaxDescribeBatch
 
 // Describe reads instances of one region with DescribeDBInstanceAttribute,
 // ids comma-separated, MaxDescribeBatch per call. Ids the API does not

@@ -1,6 +1,8 @@
-// Package rdsapi is the cloud adapter: it talks to the ApsaraDB RDS OpenAPI
+// Package rdsapi is the cloud adapter: it implements executor.Cloud (the
+// executor's interface and types; this package imports the executor, not
+// the reverse). It talks to the ApsaraDB RDS OpenAPI
 // through the real Alibaba Cloud SDK (services/rds) and turns SDK errors
-// into this package's kinds (ErrThrottled, ErrTransient, ErrWrongState,
+// into the executor's kinds (ErrThrottled, ErrTransient, ErrWrongState,
 // ErrNotFound, ErrNotEligible, ErrInstanceLocked, ErrFatal), with a hint for
 // the refusals a person must fix. Nothing above this package looks at error
 // codes.

@@ -3,7 +3,6 @@ package rdsapi
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"maps"
 	"net"
@@ -12,62 +11,25 @@ import (
 	"syscall"
 
 	sdkerrors "github.com/aliyun/alibaba-cloud-sdk-go/sdk/errors"
+
+	"github.com/rdsup/rdsup/executor"
 )
 
-// Error kinds. Callers branch with errors.Is on these and nothing else.
+// Error kinds: the executor's (see executor.ErrThrottled and friends),
+// re-exported so callers of this package need not import the executor.
 var (
-	// ErrThrottled: the API refused the call for its rate limit; retry later.
-	ErrThrottled = errors.New("throttled")
-	// ErrTransient: a 5xx, a timeout or a broken connection; the call may or
-	// may not have been carried out; retry (with the same ClientToken).
-	ErrTransient = errors.New("transient error")
-	// ErrWrongState: the instance is not in a state that allows the action
-	// (e.g. not Running); wait and retry a bounded time.
-	ErrWrongState = errors.New("instance in wrong state")
-	// ErrNotFound: the instance does not exist (in this region).
-	ErrNotFound = errors.New("instance not found")
-	// ErrNotEligible: the instance cannot take this upgrade as it is (SSL or
-	// TDE enabled, MyISAM tables, ...); retrying will not help until someone
-	// changes the instance. Error.Hint says what to change.
-	ErrNotEligible = errors.New("instance not eligible for the upgrade")
-	// ErrInstanceLocked: the instance is locked (expired, overdue payment,
-	// storage full); waiting does not clear it. Error.Hint says what to do.
-	ErrInstanceLocked = errors.New("instance locked")
-	// ErrFatal: anything else (bad parameters, auth, unsupported version):
-	// retrying will not help.
-	ErrFatal = errors.New("fatal API error")
+	ErrThrottled      = executor.ErrThrottled
+	ErrTransient      = executor.ErrTransient
+	ErrWrongState     = executor.ErrWrongState
+	ErrNotFound       = executor.ErrNotFound
+	ErrNotEligible    = executor.ErrNotEligible
+	ErrInstanceLocked = executor.ErrInstanceLocked
+	ErrFatal          = executor.ErrFatal
 )
 
-// Error is an API failure classified into one of the kinds above.
-type Error struct {
-	Kind       error  // one of the Err* sentinels
-	Action     string // API action, e.g. "UpgradeDBInstanceEngineVersion"
-	Code       string // the service's error code, "" for network errors
-	Message    string // the service's message or the network error
-	RequestID  string
-	HTTPStatus int
-	// Hint says what a person must do, for ErrNotEligible and
-	// ErrInstanceLocked; "" otherwise.
-	Hint string
-}
-
-func (e *Error) Error() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s: %v", e.Action, e.Kind)
-	if e.Code != "" {
-		fmt.Fprintf(&b, ": %s", e.Code)
-	}
-	if e.Message != "" {
-		fmt.Fprintf(&b, ": %s", e.Message)
-	}
-	if e.RequestID != "" {
-		fmt.Fprintf(&b, " (request %s)", e.RequestID)
-	}
-	return b.String()
-}
-
-// Is makes errors.Is(err, ErrThrottled) and friends work.
-func (e *Error) Is(target error) bool { return target == e.Kind }
+// Error is an API failure classified into one of the kinds: the
+// executor's CloudError.
+type Error = executor.CloudError
 
 // Codes of the RDS API and its gateway, by kind, as the API reference
 // (RDS 2014-08-15) lists them. Matching happens here and nowhere else.

@@ -9,19 +9,17 @@ import (
 	"syscall"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/rds"
+
+	"github.com/rdsup/rdsup/executor"
 )
 
-// ErrUnreachable marks a call that never reached the endpoint: its name
-// did not resolve, the connection was refused, the network or host was
-// unreachable, or the connection could not be opened in time. Such an
-// error is also ErrTransient (the request was never sent, retrying is
-// safe); how long to keep retrying is the caller's choice.
-var ErrUnreachable = errors.New("endpoint unreachable")
+// ErrUnreachable marks a call that never reached the endpoint (see
+// executor.ErrUnreachable); such an error is also ErrTransient.
+var ErrUnreachable = executor.ErrUnreachable
 
-// ErrCredentials: the service refused who we are (unknown or disabled
-// access key, wrong secret, expired token, no permission). It is also
-// ErrFatal.
-var ErrCredentials = errors.New("credentials refused")
+// ErrCredentials: the service refused who we are (see
+// executor.ErrCredentials). It is also ErrFatal.
+var ErrCredentials = executor.ErrCredentials
 
 // UnreachableError is a transient *Error whose call never reached Host.
 type UnreachableError struct {

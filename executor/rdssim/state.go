@@ -7,7 +7,7 @@ import (
 	"os"
 	"time"
 
-	"github.com/rdsup/rdsup/plans"
+	"github.com/rdsup/rdsup/internal/atomicfile"
 )
 
 // StateFormatVersion is the version of the state file Save writes and Load
@@ -57,7 +57,7 @@ func (s *Sim) Save(path string) error {
 	if err != nil {
 		return fmt.Errorf("save simulator state: %w", err)
 	}
-	if err := plans.WriteFileAtomic(path, append(b, '\n'), 0o600); err != nil {
+	if err := atomicfile.Write(path, append(b, '\n'), 0o600); err != nil {
 		return fmt.Errorf("save simulator state to %s: %w", path, err)
 	}
 	return nil

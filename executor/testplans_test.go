@@ -1,0 +1,79 @@
+package executor
+
+// Plan builders shared by the package's internal tests (the scheduler
+// model) and its external tests (executor_test, which may import
+// executor/rdsapi): exported here, in a _test file, for both.
+
+import (
+	"bytes"
+	"fmt"
+	"hash/fnv"
+	"testing"
+	"time"
+
+	"github.com/rdsup/rdsup/planner"
+	"github.com/rdsup/rdsup/planner/fleetgen"
+	"github.com/rdsup/rdsup/plans"
+)
+
+// PlanFromYAML plans an inventory (no policies: every step applicable).
+func PlanFromYAML(t testing.TB, name string, data []byte) *plans.Plan {
+	t.Helper()
+	inv, err := planner.Parse(name, data)
+	if err != nil {
+		t.Fatalf("parse inventory: %v", err)
+	}
+	p, err := planner.Build(inv)
+	if err != nil {
+		t.Fatalf("build plan: %v", err)
+	}
+	plans.Summarize(p)
+	p.CreatedAt = time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC)
+	if err := plans.Seal(p); err != nil {
+		t.Fatalf("seal: %v", err)
+	}
+	return p
+}
+
+// FleetPlan plans a synthetic fleet of n instances with Immediate upgrades.
+func FleetPlan(t testing.TB, n int, seed int64) *plans.Plan {
+	t.Helper()
+	y := bytes.ReplaceAll(fleetgen.YAML(n, seed), []byte("effectiveTime: MaintainTime"), []byte("effectiveTime: Immediate"))
+	return PlanFromYAML(t, fmt.Sprintf("fleet-%d-%d.yaml", n, seed), y)
+}
+
+// BenchDuration spreads upgrade times over 200–800 ms of real time (the
+// shape of 10–40 minutes, scaled), primaries 1.5× longer.
+func BenchDuration(p *plans.Plan) func(string) time.Duration {
+	primary := map[string]bool{}
+	for _, in := range p.Instances {
+		primary[in.ID] = in.Role == plans.RolePrimary
+	}
+	return func(id string) time.Duration {
+		h := fnv.New32a()
+		h.Write([]byte(id))
+		d := time.Duration(200+h.Sum32()%600) * time.Millisecond
+		if primary[id] {
+			d = d * 3 / 2
+		}
+		return d
+	}
+}
+
+// LowerBound is max(longest replica→primary chain, total work / c).
+func LowerBound(p *plans.Plan, dur func(string) time.Duration, c int) (time.Duration, time.Duration, time.Duration) {
+	chain := map[string]time.Duration{}
+	var longest, total time.Duration
+	for _, s := range p.Steps { // steps are ordered: dependencies first within a cluster
+		d := dur(s.InstanceID)
+		total += d
+		var before time.Duration
+		for _, dep := range s.DependsOn {
+			before = max(before, chain[dep])
+		}
+		chain[s.ID] = before + d
+		longest = max(longest, chain[s.ID])
+	}
+	work := total / time.Duration(c)
+	return max(longest, work), longest, work
+}
