@@ -14,7 +14,8 @@ import (
 )
 
 // testdata/journal-v1 was written by the release before the step states
-// were redesigned (main at 48473b0): `rdsup apply --no-wait` against
+// were redesigned (main at 48473b0; its plan re-made in plan format 3, see
+// fleet.yaml): `rdsup apply --no-wait` against
 // `rdsup sim --state sim.json` left rm-done succeeded, the MaintainTime
 // upgrade of rr-late accepted and scheduled for its 04:00Z window, and
 // its primary rm-late not started. This build reads that journal with the
