@@ -41,6 +41,7 @@ var unreachableFor = executor.DefaultUnreachableFor
 const defaultTimeScale = 7200
 
 type applyOptions struct {
+	limit     int // rows of the plan preview and the result table
 	planPath  string
 	inventory string
 	out       string
@@ -144,6 +145,7 @@ denied steps, 3 work left pending (window closed with --no-wait, interrupted).`,
 	f.Float64Var(&o.exec.QPS, "qps", executor.DefaultQPS, "API calls per second, all actions together")
 	f.DurationVar(&o.exec.PollInterval, "poll-interval", executor.DefaultPollInterval, "between batched status reads of in-flight instances")
 	f.DurationVar(&o.exec.StepTimeout, "step-timeout", executor.DefaultStepTimeout, "from the upgrade call to Running on the target version (MaintainTime upgrades: from when the upgrade starts, at the latest from the opening of the maintenance window); a timed-out step fails and the next apply polls it again")
+	addLimitFlag(f, &o.limit)
 	f.BoolVar(&o.exec.KeepGoing, "keep-going", false, "after a failure, keep starting steps of other clusters")
 	f.BoolVar(&o.exec.NoWait, "no-wait", false, "never wait for a maintenance window: leave steps outside it pending, and MaintainTime upgrades the cloud accepted but starts only when the window opens scheduled (exit 3; the next apply polls them)")
 	limitFloat(f, "time-scale", 0, 1e6, true)
@@ -204,7 +206,7 @@ func runApply(ctx context.Context, stdout, stderr io.Writer, o *applyOptions) er
 	if empty, err := writeNothingToDo(stdout, sess.Plan, render.Table); empty || err != nil {
 		return err
 	}
-	if err := preview(stdout, sess); err != nil {
+	if err := preview(stdout, sess, renderOptions(stdout, o.limit)); err != nil {
 		return err
 	}
 	if err := o.confirm(ctx, stderr, len(sess.Plan.Steps)); err != nil {
@@ -230,7 +232,7 @@ func runApply(ctx context.Context, stdout, stderr io.Writer, o *applyOptions) er
 	if err != nil {
 		return fmt.Errorf("apply %s: %w (the journal %s is intact: run apply again to resume)", planPath, err, sess.Journal.Path())
 	}
-	if err := render.Summary(stdout, res); err != nil {
+	if err := render.Summary(stdout, res, renderOptions(stdout, o.limit), "`rdsup status PLANFILE --limit 0` lists them"); err != nil {
 		return err
 	}
 	if err := recheck.err(); err != nil {
@@ -282,8 +284,8 @@ func (o *applyOptions) preparePlan(ctx context.Context, stderr io.Writer) (path,
 }
 
 // preview shows the plan and what the journal says is already done.
-func preview(w io.Writer, s *executor.Session) error {
-	if err := render.Render(w, render.Table, s.Plan); err != nil {
+func preview(w io.Writer, s *executor.Session, ro render.Options) error {
+	if err := render.RenderWith(w, render.Table, s.Plan, ro); err != nil {
 		return err
 	}
 	st := executor.StatusOf(s.Plan, s.Journal.Path(), s.Journal.Steps())

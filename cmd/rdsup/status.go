@@ -20,6 +20,7 @@ var statusFormats = render.StatusFormats()
 type statusOptions struct {
 	path   string
 	format string
+	limit  int
 }
 
 func newStatusCmd() *cobra.Command {
@@ -49,6 +50,7 @@ It may run while an apply is in progress.`,
 	}
 	cmd.Flags().StringVar(&o.format, "format", render.Table, "output format: "+strings.Join(statusFormats, ", "))
 	completeFlag(cmd, "format", fixedCompletion(statusFormats...))
+	addLimitFlag(cmd.Flags(), &o.limit)
 	return cmd
 }
 
@@ -72,5 +74,5 @@ func runStatus(_ context.Context, out io.Writer, o *statusOptions) error {
 	if _, err := os.Lstat(jpath); o.format != render.JSON && errors.Is(err, fs.ErrNotExist) {
 		st.Journal = "none: " + jpath + " does not exist (no apply of this plan file ran here; apply --simulate keeps its journal in a temporary directory)"
 	}
-	return render.Status(out, o.format, st)
+	return render.Status(out, o.format, st, renderOptions(out, o.limit))
 }

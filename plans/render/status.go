@@ -7,8 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/olekukonko/tablewriter"
-
 	"github.com/rdsup/rdsup/executor"
 )
 
@@ -17,38 +15,52 @@ func StatusFormats() []string { return []string{Table, JSON} }
 
 // Status writes a plan's status (from its journal) in format: a table, or
 // the documented JSON shape of executor.PlanStatus.
-func Status(w io.Writer, format string, st executor.PlanStatus) error {
+func Status(w io.Writer, format string, st executor.PlanStatus, o Options) error {
 	switch format {
 	case JSON:
 		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
 		return enc.Encode(st)
 	case Table:
-		return statusTable(w, st)
+		return statusTable(w, st, o)
 	}
 	return fmt.Errorf("%w %q: use one of %s", ErrUnknownFormat, format, strings.Join(StatusFormats(), ", "))
 }
 
-func statusTable(w io.Writer, st executor.PlanStatus) error {
+var statusColumns = []Column{
+	{Header: "STEP", Min: 12},
+	{Header: "INSTANCE", Min: 12},
+	{Header: "ROLE", Min: 8},
+	{Header: "FROM → TO", Min: 9},
+	{Header: "STATE", Min: 10, Wrap: true},
+	{Header: "TASK"},
+	{Header: "UPDATED", Min: 10, Wrap: true},
+	{Header: "REASON", Min: 20, Max: findingsWidth, Wrap: true},
+}
+
+// statusTable writes the steps that are not done first, at most o.Limit
+// rows, fitted to o.Width, then the counts.
+func statusTable(w io.Writer, st executor.PlanStatus, o Options) error {
 	fmt.Fprintf(w, "plan     %s\njournal  %s\n", shortPlanID(st.Plan), st.Journal)
 	if st.RunningApply != "" {
 		fmt.Fprintf(w, "running  %s\n", st.RunningApply)
 	}
 	fmt.Fprintln(w)
-	t := tablewriter.NewTable(w)
-	t.Header("STEP", "INSTANCE", "ROLE", "FROM → TO", "STATE", "TASK", "UPDATED", "REASON")
-	for _, s := range st.Steps {
+	shown, hidden := firstRows(st.Steps, func(s executor.StepStatus) bool { return s.State != executor.Succeeded }, o.Limit)
+	rows := make([][]string, len(shown))
+	for i, s := range shown {
 		upd := ""
 		if !s.Updated.IsZero() {
 			upd = s.Updated.UTC().Format(time.RFC3339)
 		}
-		if err := t.Append([]string{s.Step, s.Instance, s.Role, s.FromVersion + " → " + s.ToVersion,
-			StateLabel(s.State, s.OpensAt, time.Time{}), s.TaskID, upd, s.Reason}); err != nil {
-			return err
-		}
+		rows[i] = []string{s.Step, s.Instance, s.Role, s.FromVersion + " → " + s.ToVersion,
+			StateLabel(s.State, s.OpensAt, time.Time{}), s.TaskID, upd, s.Reason}
 	}
-	if err := t.Render(); err != nil {
+	if err := WriteTable(w, statusColumns, rows, o.Width); err != nil {
 		return err
+	}
+	if hidden > 0 {
+		fmt.Fprintf(w, "… %d more steps, all succeeded (use --format json, or --limit 0)\n", hidden)
 	}
 	fmt.Fprintf(w, "%d steps: %s\n", len(st.Steps), Counts(st.Counts))
 	return nil
