@@ -28,6 +28,18 @@ func executorGoroutines() []string {
 	return out
 }
 
+// goroutinesAfterExit is executorGoroutines once the goroutines that have
+// finished their work (a background fsync past its WaitGroup Done, which
+// Close waited for) have had up to a second to be descheduled: only a
+// goroutine still there then is left behind.
+func goroutinesAfterExit() []string {
+	left := executorGoroutines()
+	for deadline := time.Now().Add(time.Second); len(left) > 0 && time.Now().Before(deadline); left = executorGoroutines() {
+		time.Sleep(5 * time.Millisecond)
+	}
+	return left
+}
+
 // Whenever a run is cancelled — before, during or after upgrade calls,
 // while polling, while waiting for a window or a busy instance — Run and
 // Close return with no goroutine of the executor left behind.
@@ -51,7 +63,7 @@ func TestCancelledRunLeavesNoGoroutines(t *testing.T) {
 		if err != nil || !res.Interrupted {
 			t.Fatalf("cancel after %s: err %v, interrupted %v", after, err, res.Interrupted)
 		}
-		if left := executorGoroutines(); len(left) > 0 {
+		if left := goroutinesAfterExit(); len(left) > 0 {
 			t.Fatalf("cancel after %s: %d executor goroutines left:\n%s", after, len(left), strings.Join(left, "\n\n"))
 		}
 	}
