@@ -3,7 +3,6 @@ package executor_test
 import (
 	"context"
 	"errors"
-	"net"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -14,18 +13,6 @@ import (
 	"github.com/rdsup/rdsup/executor/rdssim"
 	"github.com/rdsup/rdsup/executor/rdssim/rdssimtest"
 )
-
-// closedEndpoint is an http endpoint on loopback nobody listens on.
-func closedEndpoint(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return "http://" + addr
-}
 
 func clientFor(t *testing.T, endpoint, secret string) *rdsapi.Client {
 	t.Helper()
@@ -67,7 +54,9 @@ func TestPreflight(t *testing.T) {
 			env := startSim(t, p, rdssim.Options{AccessKeyID: "LTAIanotherkey0001"})
 			return clientFor(t, env.endpoint, rdssimtest.AccessKeySecret)
 		}, []error{ErrPreflight, rdsapi.ErrCredentials}, []string{"InvalidAccessKeyId.NotFound"}},
-		{"closed port", func(t *testing.T) Cloud { return clientFor(t, closedEndpoint(t), rdssimtest.AccessKeySecret) },
+		{"closed port", func(t *testing.T) Cloud {
+			return clientFor(t, rdssimtest.ClosedEndpoint(t), rdssimtest.AccessKeySecret)
+		},
 			[]error{ErrPreflight, rdsapi.ErrUnreachable}, []string{"region cn-hangzhou", "endpoint unreachable", "connection refused"}},
 		{"unknown host", func(t *testing.T) Cloud {
 			return clientFor(t, "http://rdsup-no-such-host.invalid", rdssimtest.AccessKeySecret)
@@ -132,7 +121,7 @@ func TestUnreachableEndpointEndsTheRun(t *testing.T) {
 	o := fastOptions()
 	o.UnreachableFor = 300 * time.Millisecond
 	start := time.Now()
-	res, err := apply(t, t.Context(), path, clientFor(t, closedEndpoint(t), rdssimtest.AccessKeySecret), o)
+	res, err := apply(t, t.Context(), path, clientFor(t, rdssimtest.ClosedEndpoint(t), rdssimtest.AccessKeySecret), o)
 	if !errors.Is(err, rdsapi.ErrUnreachable) || !strings.Contains(err.Error(), "endpoint unreachable") || !strings.Contains(err.Error(), "resume") {
 		t.Fatalf("err = %v, want endpoint unreachable", err)
 	}

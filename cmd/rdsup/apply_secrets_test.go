@@ -1,7 +1,6 @@
 package main
 
 import (
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -39,17 +38,6 @@ func journalText(t *testing.T, planPath string) string {
 	return string(b)
 }
 
-func closedEndpoint(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return "http://" + addr
-}
-
 // TestApplyNeverPrintsSecrets runs apply through the real SDK against
 // endpoints that fail in every way and reads everything it wrote.
 func TestApplyNeverPrintsSecrets(t *testing.T) {
@@ -74,7 +62,7 @@ func TestApplyNeverPrintsSecrets(t *testing.T) {
 			_, endpoint := rdssimtest.StartTestServer(t, loadPlan(t, path).Instances, rdssim.Options{})
 			return endpoint
 		}, "not-the-secret", exitError, []string{"preflight failed", "credentials refused", "SignatureDoesNotMatch"}},
-		{"unreachable from the start", func(t *testing.T, _ string) string { return closedEndpoint(t) },
+		{"unreachable from the start", func(t *testing.T, _ string) string { return rdssimtest.ClosedEndpoint(t) },
 			rdssimtest.AccessKeySecret, exitError, []string{"preflight failed", "endpoint unreachable", "connection refused"}},
 		{"unknown host", func(t *testing.T, _ string) string { return "http://rdsup-no-such-host.invalid" },
 			rdssimtest.AccessKeySecret, exitError, []string{"preflight failed", "endpoint unreachable"}},

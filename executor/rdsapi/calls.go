@@ -66,8 +66,26 @@ func (c *Client) Describe(ctx context.Context, region string, ids []string) (map
 }
 
 func (c *Client) describe(ctx context.Context, region string, ids []string, out map[string]Instance) error {
+	attrs, err := c.attributes(ctx, region, ids)
+	for _, a := range attrs {
+		r := a.RegionId
+		if r == "" {
+			r = region
+		}
+		out[a.DBInstanceId] = Instance{
+			ID: a.DBInstanceId, Region: r, Status: a.DBInstanceStatus,
+			EngineVersion: a.EngineVersion, MaintainTime: a.MaintainTime, Type: a.DBInstanceType,
+		}
+	}
+	return err
+}
+
+// attributes is one DescribeDBInstanceAttribute call for ids (at most 30,
+// comma-separated), the one place that sends it.
+func (c *Client) attributes(ctx context.Context, region string, ids []string) ([]rds.DBInstanceAttribute, error) {
 	const action = "DescribeDBInstanceAttribute"
-	return c.do(ctx, func(cl *rds.Client, callID string) error {
+	var attrs []rds.DBInstanceAttribute
+	err := c.do(ctx, func(cl *rds.Client, callID string) error {
 		req := rds.CreateDescribeDBInstanceAttributeRequest()
 		req.RegionId = region
 		req.DBInstanceId = strings.Join(ids, ",")
@@ -76,18 +94,10 @@ func (c *Client) describe(ctx context.Context, region string, ids []string, out 
 		if err != nil {
 			return Classify(action, err)
 		}
-		for _, a := range resp.Items.DBInstanceAttribute {
-			r := a.RegionId
-			if r == "" {
-				r = region
-			}
-			out[a.DBInstanceId] = Instance{
-				ID: a.DBInstanceId, Region: r, Status: a.DBInstanceStatus,
-				EngineVersion: a.EngineVersion, MaintainTime: a.MaintainTime, Type: a.DBInstanceType,
-			}
-		}
+		attrs = resp.Items.DBInstanceAttribute
 		return nil
 	})
+	return attrs, err
 }
 
 // UpgradeEngineVersion calls UpgradeDBInstanceEngineVersion with the given

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
-	"strings"
 
 	"github.com/aliyun/alibaba-cloud-sdk-go/sdk/requests"
 	"github.com/aliyun/alibaba-cloud-sdk-go/services/rds"
@@ -152,33 +151,22 @@ func (d *Discovery) Describe(ctx context.Context, region string, ids []string) (
 }
 
 func (d *Discovery) describe(ctx context.Context, region string, ids []string) ([]discover.Instance, error) {
-	const action = "DescribeDBInstanceAttribute"
-	var out []discover.Instance
-	err := d.c.do(ctx, func(cl *rds.Client, callID string) error {
-		req := rds.CreateDescribeDBInstanceAttributeRequest()
-		req.RegionId = region
-		req.DBInstanceId = strings.Join(ids, ",")
-		req.GetHeaders()[callHeader] = callID
-		resp, err := cl.DescribeDBInstanceAttribute(req)
-		if err != nil {
-			return Classify(action, err)
+	attrs, err := d.c.attributes(ctx, region, ids)
+	out := make([]discover.Instance, 0, len(attrs))
+	for _, a := range attrs {
+		in := discover.Instance{
+			ID: a.DBInstanceId, Region: a.RegionId, Engine: a.Engine, EngineVersion: a.EngineVersion,
+			Status: a.DBInstanceStatus, Type: a.DBInstanceType, Master: a.MasterInstanceId, Guard: a.GuardDBInstanceId,
+			MaintainTime: a.MaintainTime, StorageGB: a.DBInstanceStorage,
 		}
-		for _, a := range resp.Items.DBInstanceAttribute {
-			in := discover.Instance{
-				ID: a.DBInstanceId, Region: a.RegionId, Engine: a.Engine, EngineVersion: a.EngineVersion,
-				Status: a.DBInstanceStatus, Type: a.DBInstanceType, Master: a.MasterInstanceId, Guard: a.GuardDBInstanceId,
-				MaintainTime: a.MaintainTime, StorageGB: a.DBInstanceStorage,
-			}
-			for _, ro := range a.ReadOnlyDBInstanceIds.ReadOnlyDBInstanceId {
-				in.ReadOnly = append(in.ReadOnly, ro.DBInstanceId)
-			}
-			if in.Region == "" {
-				in.Region = region
-			}
-			out = append(out, in)
+		for _, ro := range a.ReadOnlyDBInstanceIds.ReadOnlyDBInstanceId {
+			in.ReadOnly = append(in.ReadOnly, ro.DBInstanceId)
 		}
-		return nil
-	})
+		if in.Region == "" {
+			in.Region = region
+		}
+		out = append(out, in)
+	}
 	return out, err
 }
 

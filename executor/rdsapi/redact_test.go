@@ -3,7 +3,6 @@ package rdsapi_test
 import (
 	"context"
 	"errors"
-	"net"
 	"strings"
 	"testing"
 	"time"
@@ -26,18 +25,6 @@ func assertNoSecret(t *testing.T, what, s string, secrets ...string) {
 	}
 }
 
-// closedPort returns an http endpoint on loopback nobody listens on.
-func closedPort(t *testing.T) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return "http://" + addr
-}
-
 func TestErrorsHoldNoSecret(t *testing.T) {
 	const secret = "leak-check-secret"
 	sim := func(f rdssim.Faults) string {
@@ -52,7 +39,7 @@ func TestErrorsHoldNoSecret(t *testing.T) {
 		want     []error
 		not      []error
 	}{
-		{"refused connection", closedPort(t), secret, 0, []error{rdsapi.ErrUnreachable, rdsapi.ErrTransient}, nil},
+		{"refused connection", rdssimtest.ClosedEndpoint(t), secret, 0, []error{rdsapi.ErrUnreachable, rdsapi.ErrTransient}, nil},
 		{"unknown host", "http://rdsup-no-such-host.invalid", secret, 0, []error{rdsapi.ErrUnreachable, rdsapi.ErrTransient}, nil},
 		{"throttled", sim(rdssim.Faults{ThrottleRate: 1}), secret, 0, []error{rdsapi.ErrThrottled}, []error{rdsapi.ErrUnreachable}},
 		{"5xx", sim(rdssim.Faults{ServerErrorRate: 1}), secret, 0, []error{rdsapi.ErrTransient}, []error{rdsapi.ErrUnreachable}},

@@ -3,6 +3,7 @@
 package rdssimtest
 
 import (
+	"net"
 	"net/http/httptest"
 	"strings"
 	"sync"
@@ -72,4 +73,17 @@ func UpgradeRequest(id, version, token string) *rds.UpgradeDBInstanceEngineVersi
 	req := rds.CreateUpgradeDBInstanceEngineVersionRequest()
 	req.DBInstanceId, req.EngineVersion, req.ClientToken, req.EffectiveTime = id, version, token, "Immediate"
 	return req
+}
+
+// ClosedEndpoint is an http endpoint on loopback that nobody listens on: a
+// call to it is refused.
+func ClosedEndpoint(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return "http://" + addr
 }
