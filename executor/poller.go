@@ -33,6 +33,10 @@ type poller struct {
 	errStreak int
 	rounds    int
 	calls     int
+
+	queue        *queued               // ready steps not launched yet (nil: no prefetch)
+	kept         map[string]prefetched // step id → its instance, read ahead for its pre-check
+	prefetchHits int
 }
 
 // maxRoundCalls bounds the Describe calls one round has in flight.
@@ -54,7 +58,7 @@ func newPoller(cloud Cloud, lim *rate.Limiter, interval time.Duration) *poller {
 	return &poller{
 		cloud: cloud, lim: lim, interval: interval,
 		coalesce: min(interval/8, 50*time.Millisecond),
-		waiters:  map[string]*waiter{}, kick: make(chan struct{}, 1), stopped: make(chan struct{}),
+		waiters:  map[string]*waiter{}, kept: map[string]prefetched{}, kick: make(chan struct{}, 1), stopped: make(chan struct{}),
 	}
 }
 
@@ -170,29 +174,33 @@ func (p *poller) round(ctx context.Context) {
 	var wg sync.WaitGroup
 	var failed atomic.Bool
 	sem := make(chan struct{}, maxRoundCalls)
-	send := func(region string, ids []string, size int, read readFunc) {
+	send := func(region string, ids []string, size int, read readFunc, prefetch bool) {
 		sort.Strings(ids)
 		for start := 0; start < len(ids); start += size {
 			chunk := ids[start:min(start+size, len(ids))]
+			var forStep map[string]string
+			if prefetch && start+size >= len(ids) {
+				chunk, forStep = p.addPrefetch(region, chunk, batch)
+			}
 			wg.Add(1)
 			sem <- struct{}{}
 			go func() {
 				defer func() { <-sem; wg.Done() }()
-				if p.read(ctx, region, chunk, batch, read) {
+				if p.read(ctx, region, chunk, batch, read, forStep) {
 					failed.Store(true)
 				}
 			}()
 		}
 	}
 	for _, region := range sortedKeys(fresh) {
-		send(region, fresh[region], MaxDescribeBatch, p.cloud.Describe)
+		send(region, fresh[region], MaxDescribeBatch, p.cloud.Describe, true)
 	}
 	list, size := p.cloud.Describe, MaxDescribeBatch
 	if l, ok := p.cloud.(StatusLister); ok {
 		list, size = l.ListStatus, MaxListBatch
 	}
 	for _, region := range sortedKeys(polled) {
-		send(region, polled[region], size, list)
+		send(region, polled[region], size, list, false)
 	}
 	wg.Wait()
 	p.mu.Lock()
@@ -216,9 +224,10 @@ func sortedKeys(m map[string][]string) []string {
 	return keys
 }
 
-// read reads one chunk and answers its waiters; it reports whether the
-// call failed in a way worth backing off for.
-func (p *poller) read(ctx context.Context, region string, ids []string, batch map[string]*waiter, read readFunc) bool {
+// read reads one chunk and answers its waiters (and keeps the answers
+// read ahead for queued steps, forStep: instance → step); it reports
+// whether the call failed in a way worth backing off for.
+func (p *poller) read(ctx context.Context, region string, ids []string, batch map[string]*waiter, read readFunc, forStep map[string]string) bool {
 	if err := p.lim.Wait(ctx); err != nil {
 		p.answer(ids, batch, nil, err)
 		return false
@@ -242,11 +251,17 @@ func (p *poller) read(ctx context.Context, region string, ids []string, batch ma
 		}
 	}
 	if errors.Is(err, ErrNotFound) && len(ids) > 1 {
-		// find out which: one call per id of this chunk
+		// find out which: one call per waiting id of this chunk (the
+		// queued steps read ahead look for themselves)
 		for _, id := range ids {
-			p.read(ctx, region, []string{id}, batch, p.cloud.Describe)
+			if _, waits := batch[id]; waits {
+				p.read(ctx, region, []string{id}, batch, p.cloud.Describe, nil)
+			}
 		}
 		return false
+	}
+	if err == nil {
+		p.keep(forStep, got)
 	}
 	p.answer(ids, batch, got, err)
 	return err != nil && retryable(err)
@@ -264,6 +279,9 @@ func absent(ids []string, got map[string]Instance) []string {
 
 func (p *poller) answer(ids []string, batch map[string]*waiter, got map[string]Instance, err error) {
 	for _, id := range ids {
+		if batch[id] == nil {
+			continue // read ahead for a queued step
+		}
 		o := observation{err: err}
 		if err == nil {
 			inst, ok := got[id]

@@ -42,15 +42,17 @@ type outcome struct {
 }
 
 type runner struct {
-	p       *plans.Plan
-	cloud   Cloud
-	j       *Journal
-	o       Options
-	poll    *poller
-	nodes   []*node
-	calls   atomic.Int64
-	evMu    sync.Mutex
-	release chan *node // a worker gives back its slot and keeps its step (Scheduled)
+	p        *plans.Plan
+	cloud    Cloud
+	j        *Journal
+	o        Options
+	poll     *poller
+	nodes    []*node
+	calls    atomic.Int64
+	evMu     sync.Mutex
+	release  chan *node // a worker gives back its slot and keeps its step (Scheduled)
+	queued   *queued    // ready steps not launched: their pre-checks are read ahead
+	upgrades durations  // how long this run's upgrades took: no poll before the shortest could end
 	// hops: per instance, each hop's fromVersion → toVersion (multi-hop plans)
 	hops map[string]map[string]string
 }
@@ -60,6 +62,8 @@ func newRunner(p *plans.Plan, cloud Cloud, j *Journal, o Options) *runner {
 	r := &runner{p: p, j: j, o: o, release: make(chan *node)}
 	r.cloud = rateLimited{Cloud: cloud, lim: lim, calls: func() { r.calls.Add(1) }}
 	r.poll = newPoller(cloud, lim, o.PollInterval)
+	r.queued = newQueued()
+	r.poll.queue = r.queued
 	byID := map[string]*node{}
 	r.hops = map[string]map[string]string{}
 	for i, s := range p.Steps {
@@ -149,15 +153,22 @@ func (r *runner) load(l *loop) {
 			}
 		}
 		if n.state == NotStarted && n.waitingOn == 0 {
-			heap.Push(&l.ready, n)
+			r.enqueue(l, n)
 		}
 	}
+}
+
+// enqueue makes n ready to launch.
+func (r *runner) enqueue(l *loop, n *node) {
+	heap.Push(&l.ready, n)
+	r.queued.add(n)
 }
 
 // launch starts ready steps while slots are free.
 func (r *runner) launch(l *loop, soft, hard context.Context) {
 	for !l.stopping && l.slots < r.o.Concurrency && l.ready.Len() > 0 {
 		n := heap.Pop(&l.ready).(*node)
+		r.queued.remove(n)
 		n.slot, n.began = true, r.now()
 		l.running++
 		l.slots++
@@ -196,7 +207,7 @@ func (r *runner) settle(l *loop, o outcome, softCancel, hardCancel context.Cance
 	case Succeeded:
 		for _, d := range n.dependents {
 			if d.waitingOn--; d.waitingOn == 0 && d.state == NotStarted {
-				heap.Push(&l.ready, d)
+				r.enqueue(l, d)
 			}
 		}
 	case Failed:
@@ -249,7 +260,7 @@ func (r *runner) windowsOpened(l *loop) {
 			keep = append(keep, n)
 			continue
 		}
-		heap.Push(&l.ready, n)
+		r.enqueue(l, n)
 	}
 	l.windowed = keep
 }

@@ -276,6 +276,11 @@ func upgradeOf(s plans.Step) Upgrade {
 // observe reads the instance through the batched poller, riding out
 // throttling and transient errors for up to RetryFor.
 func (r *runner) observe(ctx context.Context, n *node, fresh bool) (Instance, error) {
+	if fresh {
+		if live, ok := r.poll.takePrefetched(n.step.ID); ok {
+			return live, nil
+		}
+	}
 	var first time.Time
 	for {
 		live, err := r.poll.observe(ctx, n.step.InstanceID, n.step.Region, fresh)
