@@ -53,6 +53,7 @@ type applyOptions struct {
 	exec      executor.Options
 	policy    policyOptions
 	trust     trustOptions
+	sel       selectionOptions // with -i
 
 	stdin          io.Reader
 	stdinTerminal  func() bool
@@ -156,6 +157,7 @@ denied steps, 3 work left pending (window closed with --no-wait, interrupted).`,
 	_ = cmd.MarkFlagFilename("inventory", "yaml", "yml")
 	o.policy.addFlags(f)
 	o.trust.addFlags(f)
+	o.sel.addFlags(f, "with -i: plan and apply")
 	return cmd
 }
 
@@ -165,6 +167,9 @@ func runApply(ctx context.Context, stdout, stderr io.Writer, o *applyOptions) er
 	}
 	if o.simulate && o.endpoint != "" {
 		return errors.New("--simulate and --endpoint exclude each other")
+	}
+	if o.inventory == "" && o.sel.given() {
+		return errors.New("--only, --exclude and --with-replicas choose what -i INVENTORY plans; a PLANFILE keeps the selection it was planned with (see `rdsup show`)")
 	}
 	if o.exec.UnreachableFor == 0 {
 		o.exec.UnreachableFor = unreachableFor
@@ -257,7 +262,7 @@ func (o *applyOptions) preparePlan(ctx context.Context, stderr io.Writer) (path,
 	}
 	path = o.planPath
 	if o.inventory != "" {
-		p, err := makePlan(ctx, o.inventory, &o.policy, nil)
+		p, err := makePlan(ctx, o.inventory, &o.policy, o.sel.selection())
 		if err != nil {
 			return "", "", cleanup, err
 		}
@@ -390,13 +395,20 @@ func exitOnSecondSignal(ctx context.Context, stderr io.Writer, cleanup func()) f
 func applyOutcome(res *executor.Result, planPath string) error {
 	failed, blocked := res.Count(executor.Failed), res.Count(executor.Blocked)
 	if failed+blocked > 0 {
-		return fmt.Errorf("%d step(s) failed, %d blocked behind them; see the summary; fix the cause and run `rdsup apply %s` again, or make a new plan", failed, blocked, planPath)
+		stopped := ""
+		if note := render.StoppedNote(res.Stages); note != "" {
+			stopped = note + "; "
+		}
+		return fmt.Errorf("%s%d step(s) failed, %d blocked behind them; see the summary; fix the cause and run `rdsup apply %s` again, or make a new plan", stopped, failed, blocked, planPath)
 	}
 	if !res.Done() {
 		left := len(res.Steps) - res.Count(executor.Succeeded)
 		why := "windows closed or --no-wait"
 		if n := res.Count(executor.Scheduled); n > 0 {
 			why = fmt.Sprintf("%d upgrade(s) accepted and scheduled for their maintenance window, see `rdsup status %s`", n, planPath)
+		}
+		if note := render.SoakNote(res.Stages); note != "" {
+			why = note
 		}
 		if res.Interrupted {
 			why = "interrupted"

@@ -24,18 +24,7 @@ type planOptions struct {
 	maxBytes  int
 	policy    policyOptions
 	refresh   refreshOptions
-	only      []string
-	exclude   []string
-	withRepl  bool
-}
-
-// selection is what --only/--exclude/--with-replicas choose, nil when
-// none is given (the plan covers every instance).
-func (o *planOptions) selection() *plans.Selection {
-	if len(o.only) == 0 && len(o.exclude) == 0 && !o.withRepl {
-		return nil
-	}
-	return &plans.Selection{Only: append([]string{}, o.only...), Exclude: append([]string{}, o.exclude...), WithReplicas: o.withRepl}
+	selectionOptions
 }
 
 // buildPlan orders the steps, one per hop along the policy data's
@@ -85,9 +74,7 @@ is denied by policy.`,
 	addMaxBytesFlag(f, &o.maxBytes)
 	o.policy.addFlags(f)
 	o.refresh.addFlags(f)
-	f.StringArrayVar(&o.only, "only", nil, "plan only instances matching SEL: an id, a glob (rm-pay-*), tag=value, tag!=value, region=…; terms joined by commas must all hold; repeatable (any matches)")
-	f.StringArrayVar(&o.exclude, "exclude", nil, "leave out instances matching SEL (same syntax as --only); repeatable")
-	f.BoolVar(&o.withRepl, "with-replicas", false, "add the replicas of every selected primary (a primary is upgraded only after its replicas)")
+	o.selectionOptions.addFlags(f, "plan")
 	return cmd
 }
 
