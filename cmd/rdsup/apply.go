@@ -90,8 +90,13 @@ endpoint that cannot be reached at all (DNS failure, refused connection) is
 retried for 2 minutes, then apply stops as if interrupted and exits 1; run it
 again to resume.
 
-With -i INVENTORY, apply plans first (like rdsup plan), writes the plan to -o
-and applies it. --simulate runs everything against an in-process simulator of
+With -i INVENTORY, apply plans first (like rdsup plan, with its --only,
+--exclude and --with-replicas), writes the plan to -o and applies it.
+
+A plan made from an inventory with a rollout: section runs stage by stage: a
+stage starts when every step of the stages before it succeeded and their
+soak passed; maxConcurrentClusters bounds the clusters in flight in a stage;
+more failed steps than a stage's maxFailures stop the campaign. --simulate runs everything against an in-process simulator of
 the RDS API seeded from the plan's inventory snapshot, with accelerated time;
 no account or network needed.
 
@@ -104,8 +109,9 @@ ALIBABA_CLOUD_SECURITY_TOKEN), the aliyun CLI profile (~/.aliyun/config.json,
 a step outside its window is left pending, and a MaintainTime upgrade the
 cloud accepted but starts only when the instance's window opens is journaled
 with its task as scheduled (rdsup status shows when the window opens); its
-primary is not started. Apply exits 3 once nothing else can progress; the next
-apply polls the scheduled upgrades (never re-sending them) and goes on.
+primary is not started. A campaign whose stage soaks is left there too. Apply
+exits 3 once nothing else can progress; the next apply polls the scheduled
+upgrades (never re-sending them) and goes on.
 
 Apply re-checks steps with the policy set the plan was judged with: given
 another (-p, --data, --no-default-policies), it names what differs and
