@@ -87,8 +87,8 @@ func parse(name string, data []byte, fast, draft bool) (*Inventory, error) {
 // problem reported, when there is nothing to validate.
 func readDoc(p *problems, data []byte, fast bool) (defaults rawValue, items []rawValue, rollout *yaml.Node) {
 	if fast {
-		if d, it, ok := fastParse(data); ok {
-			return d, it, nil
+		if d, it, ro, ok := fastParse(data); ok {
+			return d, it, ro
 		}
 	}
 	defaults, items = readYAML(p, data, &rollout)

@@ -241,9 +241,15 @@ func assignStages(p *problems, ro rollout, byID map[string]*plans.Instance, step
 			clusterStage[s.Cluster] = first{s.InstanceID, s.Stage}
 		case f.stage != s.Stage && !split[s.Cluster]:
 			split[s.Cluster] = true
+			if len(split) > maxSplitReported {
+				continue
+			}
 			p.add(ro.line, "", "a cluster's replicas upgrade before its primary, so the whole cluster goes in one stage: select it by a tag all its instances share, or by an id glob that covers them",
 				"cluster %s is split across stages: %s is in stage %q, %s in stage %q", s.Cluster, f.inst, f.stage, s.InstanceID, s.Stage)
 		}
+	}
+	if n := len(split) - maxSplitReported; n > 0 {
+		p.add(ro.line, "", "fix the clusters above first", "%d more clusters are split across stages", n)
 	}
 	out := make([]plans.Stage, len(ro.stages))
 	for i := range ro.stages {
@@ -251,6 +257,9 @@ func assignStages(p *problems, ro rollout, byID map[string]*plans.Instance, step
 	}
 	return out
 }
+
+// maxSplitReported bounds the split clusters reported one by one.
+const maxSplitReported = 20
 
 // listIDs joins ids, at most max of them, saying how many more there are.
 func listIDs(ids []string, max int) string {
