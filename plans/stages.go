@@ -155,3 +155,37 @@ func checkStages(p *Plan, steps map[string]int, add func(string, ...any)) {
 		}
 	}
 }
+
+// stageChanges lists how the rollout stages changed, for `rdsup diff`:
+// one field per stage, "stages[NAME]", with the stage as text (in its
+// position), and the order when only it changed.
+func stageChanges(old, new []Stage) []FieldChange {
+	text := func(ss []Stage) map[string]string {
+		m := make(map[string]string, len(ss))
+		for i, st := range ss {
+			m[st.Name] = st.text(i)
+		}
+		return m
+	}
+	om, nm := text(old), text(new)
+	c := changes{}
+	for _, name := range unionKeys(om, nm) {
+		c.add("stages["+name+"]", om[name], nm[name])
+	}
+	return c
+}
+
+// text is a stage as diff shows it: "#2 select=env=prod soak=24h maxConcurrentClusters=5 maxFailures=2".
+func (s *Stage) text(i int) string {
+	t := fmt.Sprintf("#%d select=%s", i+1, s.Select)
+	if s.Soak != "" {
+		t += " soak=" + s.Soak
+	}
+	if s.MaxConcurrentClusters > 0 {
+		t += fmt.Sprintf(" maxConcurrentClusters=%d", s.MaxConcurrentClusters)
+	}
+	if s.MaxFailures != nil {
+		t += fmt.Sprintf(" maxFailures=%d", *s.MaxFailures)
+	}
+	return t
+}

@@ -155,3 +155,45 @@ func writeBytes(t *testing.T, b []byte) string {
 	}
 	return path
 }
+
+// TestDiffShowsStages: diff names stages added, removed or whose gates
+// changed, and steps that moved to another stage.
+func TestDiffShowsStages(t *testing.T) {
+	old, new := plantest.Staged(), plantest.Staged()
+	new.Stages[0].Soak = "48h"
+	new.Stages = append(new.Stages[:1], new.Stages[2])
+	for i := range new.Steps {
+		if new.Steps[i].Stage == "payments" {
+			new.Steps[i].Stage = "rest"
+		}
+	}
+	d := plans.Compare(old, new)
+	got := map[string][2]string{}
+	for _, c := range d.Inputs {
+		got[c.Field] = [2]string{c.Old, c.New}
+	}
+	want := map[string][2]string{
+		"stages[canary]":   {"#1 select=team=crm soak=24h", "#1 select=team=crm soak=48h"},
+		"stages[payments]": {"#2 select=team=payments maxConcurrentClusters=1 maxFailures=1", ""},
+		"stages[rest]":     {"#3 select=*", "#2 select=*"},
+	}
+	for k, w := range want {
+		if got[k] != w {
+			t.Errorf("input change %s = %q, want %q", k, got[k], w)
+		}
+	}
+	moved := 0
+	for _, c := range d.Changed {
+		for _, f := range c.Fields {
+			if f.Field == "stage" && f.Old == "payments" && f.New == "rest" {
+				moved++
+			}
+		}
+	}
+	if moved != 4 {
+		t.Errorf("%d steps shown moving from payments to rest, want 4: %+v", moved, d.Changed)
+	}
+	if d := plans.Compare(plantest.Sample(), plantest.Sample()); !d.Empty() {
+		t.Errorf("unstaged plans compare with changes: %+v", d)
+	}
+}

@@ -52,6 +52,11 @@ every step against the policies, writes the plan file and prints it.
 (rm-pay-*), tag=value, tag!=value, region=…; terms joined by commas must all
 hold. A selected primary needs its replicas (--with-replicas adds them).
 
+An inventory's optional rollout: section lists stages (name, select in the
+syntax of --only, and the gates soak, maxConcurrentClusters, maxFailures);
+every planned instance goes to the first stage that selects it, a cluster
+all to one stage. The plan records the stages and each step's stage.
+
 With --refresh, plan first reads every instance's live state from the API
 (--endpoint, --profile, --qps as for apply), prints what differs from the
 inventory, and plans with the live facts (the plan records inputs.refreshedAt).
