@@ -13,15 +13,16 @@ import (
 // holds back. The scheduler consults it through the hooks below; a plan
 // without stages has a gate that always says yes.
 type stageRun struct {
-	gate *StageGate
-	held []*node // ready steps whose stage does not let them start yet
+	gate   *StageGate
+	held   []*node      // ready steps whose stage does not let them start yet
+	soakAt map[int]bool // stages whose wait for a soak was logged
 }
 
 // stagesLoad builds the gate from the plan and the journal: steps that
 // succeeded in earlier runs, at the time their record gives (so a soak
 // begun by an earlier run goes on), and clusters an earlier run started.
 func (r *runner) stagesLoad() {
-	r.stages = &stageRun{gate: NewStageGate(r.p)}
+	r.stages = &stageRun{gate: NewStageGate(r.p), soakAt: map[int]bool{}}
 	g := r.stages.gate
 	if !g.Staged() {
 		return
@@ -71,6 +72,14 @@ func (r *runner) stageAdmit(l *loop, n *node) bool {
 			prev = g.Stage(j - 1).Name // the soak is an earlier stage's, across empty ones
 		}
 		n.detail = fmt.Sprintf("stage %s starts when stage %s's soak ends at %s", g.Stage(k).Name, prev, until.UTC().Format(time.RFC3339))
+		if !r.stages.soakAt[k] {
+			r.stages.soakAt[k] = true
+			verb := "waiting until then"
+			if r.o.NoWait {
+				verb = "leaving it to a later run (--no-wait)"
+			}
+			r.o.Logger.Info(n.detail+": "+verb, "stage", g.Stage(k).Name)
+		}
 		if !r.o.NoWait {
 			n.until = until
 			l.windowed = append(l.windowed, n)
