@@ -201,9 +201,6 @@ func Run(ctx context.Context, p *plans.Plan, cloud Cloud, j *Journal, opts Optio
 	defer abort(nil)
 	r := newRunner(p, newReachGuard(cloud, opts.UnreachableFor, abort), j, opts)
 	res, err := r.run(ctx)
-	if res != nil {
-		res.Stages = r.stageStatus()
-	}
 	if cause := context.Cause(ctx); err == nil && errors.Is(cause, ErrUnreachable) {
 		return res, cause
 	}

@@ -52,8 +52,7 @@ type runner struct {
 	evMu    sync.Mutex
 	release chan *node // a worker gives back its slot and keeps its step (Scheduled)
 	// hops: per instance, each hop's fromVersion → toVersion (multi-hop plans)
-	hops   map[string]map[string]string
-	stages *stageRun // rollout gates (stages.go)
+	hops map[string]map[string]string
 }
 
 func newRunner(p *plans.Plan, cloud Cloud, j *Journal, o Options) *runner {
@@ -90,6 +89,7 @@ type loop struct {
 	slots    int     // of them, those holding a concurrency slot
 	stopping bool
 	fatal    error
+	stages   *stageRun // rollout gates (stages.go)
 	results  chan outcome
 	workers  sync.WaitGroup
 }
@@ -108,7 +108,7 @@ func (r *runner) run(ctx context.Context) (*Result, error) {
 
 	l := &loop{results: make(chan outcome)}
 	r.load(l)
-	r.stagesLoad()
+	r.stagesLoad(l)
 	done := ctx.Done()
 	for {
 		r.launch(l, soft, hard)
@@ -132,6 +132,7 @@ func (r *runner) run(ctx context.Context) (*Result, error) {
 	l.workers.Wait()
 	hardCancel()
 	pollWG.Wait()
+	res.Stages = r.stageStatus(l)
 	return r.finish(res), l.fatal
 }
 
@@ -208,7 +209,7 @@ func (r *runner) settle(l *loop, o outcome, softCancel, hardCancel context.Cance
 		}
 	case Failed:
 		r.markDependents(n, Blocked, fmt.Sprintf("step %s (%s) failed", n.step.ID, n.step.InstanceID))
-		if !r.o.KeepGoing && !l.stopping && !r.stageTolerates(n) {
+		if !r.o.KeepGoing && !l.stopping && !r.stageTolerates(l, n) {
 			l.stopping = true
 			r.o.Logger.Warn("a step failed: not starting new steps, finishing those in flight (use --keep-going to continue other clusters)", "step", n.step.ID)
 		}

@@ -21,9 +21,9 @@ type stageRun struct {
 // stagesLoad builds the gate from the plan and the journal: steps that
 // succeeded in earlier runs, at the time their record gives (so a soak
 // begun by an earlier run goes on), and clusters an earlier run started.
-func (r *runner) stagesLoad() {
-	r.stages = &stageRun{gate: NewStageGate(r.p), soakAt: map[int]bool{}}
-	g := r.stages.gate
+func (r *runner) stagesLoad(l *loop) {
+	l.stages = &stageRun{gate: NewStageGate(r.p), soakAt: map[int]bool{}}
+	g := l.stages.gate
 	if !g.Staged() {
 		return
 	}
@@ -40,13 +40,10 @@ func (r *runner) stagesLoad() {
 // stageRequeue puts the held steps back in the ready queue, to be judged
 // again by stageAdmit when popped.
 func (r *runner) stageRequeue(l *loop) {
-	if r.stages == nil {
-		return
-	}
-	for _, n := range r.stages.held {
+	for _, n := range l.stages.held {
 		heap.Push(&l.ready, n)
 	}
-	r.stages.held = r.stages.held[:0]
+	l.stages.held = l.stages.held[:0]
 }
 
 // stageAdmit says whether the popped ready step n may start now. When not,
@@ -55,7 +52,7 @@ func (r *runner) stageRequeue(l *loop) {
 // for a soak, with the steps that wait for a window, so the run sleeps on
 // its clock until the soak ends.
 func (r *runner) stageAdmit(l *loop, n *node) bool {
-	g := r.stages.gate
+	g := l.stages.gate
 	if !g.Staged() {
 		return true
 	}
@@ -72,8 +69,8 @@ func (r *runner) stageAdmit(l *loop, n *node) bool {
 			prev = g.Stage(j - 1).Name // the soak is an earlier stage's, across empty ones
 		}
 		n.detail = fmt.Sprintf("stage %s starts when stage %s's soak ends at %s", g.Stage(k).Name, prev, until.UTC().Format(time.RFC3339))
-		if !r.stages.soakAt[k] {
-			r.stages.soakAt[k] = true
+		if !l.stages.soakAt[k] {
+			l.stages.soakAt[k] = true
 			verb := "waiting until then"
 			if r.o.NoWait {
 				verb = "leaving it to a later run (--no-wait)"
@@ -92,14 +89,14 @@ func (r *runner) stageAdmit(l *loop, n *node) bool {
 	case GateStopped:
 		n.detail = fmt.Sprintf("not started: stage %s exceeded its maxFailures", g.Stage(g.stopped).Name)
 	}
-	r.stages.held = append(r.stages.held, n)
+	l.stages.held = append(l.stages.held, n)
 	return false
 }
 
 // stageSettled tells the gate how a step ended; a failure past its
 // stage's maxFailures stops the campaign.
 func (r *runner) stageSettled(l *loop, n *node) {
-	g := r.stages.gate
+	g := l.stages.gate
 	if !g.Staged() {
 		return
 	}
@@ -110,7 +107,7 @@ func (r *runner) stageSettled(l *loop, n *node) {
 		if g.NoteFailed(n.step.ID) {
 			st := g.Stage(g.StageOf(n.step.ID))
 			l.stopping = true
-			for _, h := range r.stages.held {
+			for _, h := range l.stages.held {
 				h.detail = fmt.Sprintf("not started: stage %s exceeded its maxFailures", st.Name)
 			}
 			r.o.Logger.Error(fmt.Sprintf("stage %s: %d step(s) failed, more than its maxFailures %d: stopping the campaign (no new steps; those in flight finish)",
@@ -121,15 +118,10 @@ func (r *runner) stageSettled(l *loop, n *node) {
 
 // stageTolerates: n's stage sets maxFailures, which decides instead of
 // --keep-going whether a failure stops the run.
-func (r *runner) stageTolerates(n *node) bool { return r.stages.gate.Tolerates(n.step.ID) }
+func (r *runner) stageTolerates(l *loop, n *node) bool { return l.stages.gate.Tolerates(n.step.ID) }
 
 // stageStatus is the stages as the run leaves them.
-func (r *runner) stageStatus() []StageStatus {
-	if r.stages == nil {
-		return nil
-	}
-	return r.stages.gate.Status(r.now())
-}
+func (r *runner) stageStatus(l *loop) []StageStatus { return l.stages.gate.Status(r.now()) }
 
 // journalStages judges a staged plan's stages from its journal alone
 // (rdsup status): succeeded steps at their record's time, failed ones
