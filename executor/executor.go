@@ -139,6 +139,7 @@ type Result struct {
 	Finished    time.Time
 	APICalls    int // Describe and Upgrade calls sent, retries included
 	PollRounds  int
+	Stages      []StageStatus // a staged plan's stages as the run leaves them; nil without stages
 }
 
 // Count returns how many steps ended in state.

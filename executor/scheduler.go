@@ -93,6 +93,7 @@ type loop struct {
 	slots    int     // of them, those holding a concurrency slot
 	stopping bool
 	fatal    error
+	stages   *stageRun // rollout gates (stages.go)
 	results  chan outcome
 	workers  sync.WaitGroup
 }
@@ -111,6 +112,7 @@ func (r *runner) run(ctx context.Context) (*Result, error) {
 
 	l := &loop{results: make(chan outcome)}
 	r.load(l)
+	r.stagesLoad(l)
 	done := ctx.Done()
 	for {
 		r.launch(l, soft, hard)
@@ -134,6 +136,7 @@ func (r *runner) run(ctx context.Context) (*Result, error) {
 	l.workers.Wait()
 	hardCancel()
 	pollWG.Wait()
+	res.Stages = r.stageStatus(l)
 	return r.finish(res), l.fatal
 }
 
@@ -166,9 +169,13 @@ func (r *runner) enqueue(l *loop, n *node) {
 
 // launch starts ready steps while slots are free.
 func (r *runner) launch(l *loop, soft, hard context.Context) {
+	r.stageRequeue(l)
 	for !l.stopping && l.slots < r.o.Concurrency && l.ready.Len() > 0 {
 		n := heap.Pop(&l.ready).(*node)
 		r.queued.remove(n)
+		if !r.stageAdmit(l, n) {
+			continue
+		}
 		n.slot, n.began = true, r.now()
 		l.running++
 		l.slots++
@@ -203,6 +210,7 @@ func (r *runner) settle(l *loop, o outcome, softCancel, hardCancel context.Cance
 		hardCancel()
 		return
 	}
+	r.stageSettled(l, n)
 	switch n.state {
 	case Succeeded:
 		for _, d := range n.dependents {
@@ -212,7 +220,7 @@ func (r *runner) settle(l *loop, o outcome, softCancel, hardCancel context.Cance
 		}
 	case Failed:
 		r.markDependents(n, Blocked, fmt.Sprintf("step %s (%s) failed", n.step.ID, n.step.InstanceID))
-		if !r.o.KeepGoing && !l.stopping {
+		if !r.o.KeepGoing && !l.stopping && !r.stageTolerates(l, n) {
 			l.stopping = true
 			r.o.Logger.Warn("a step failed: not starting new steps, finishing those in flight (use --keep-going to continue other clusters)", "step", n.step.ID)
 		}
