@@ -38,7 +38,7 @@ func (r *runner) await(ctx context.Context, n *node, submitted time.Time, taskID
 		if o, done := r.awaitWindow(ctx, n, w); done {
 			return o
 		}
-		if err := r.sleepUntil(ctx, r.upgrades.firstLook(w)); err != nil {
+		if err := r.sleepUntil(ctx, r.upgrades.firstLook(w, r.now())); err != nil {
 			return r.pollFailed(ctx, n, w, err)
 		}
 		live, err := r.observe(ctx, n, false)

@@ -55,9 +55,12 @@ func (d *durations) ended(w *watch, now time.Time) {
 }
 
 // firstLook is when w's upgrade is worth a look at the earliest (the zero
-// time when nothing holds it back).
-func (d *durations) firstLook(w *watch) time.Time {
-	if !w.fresh {
+// time when nothing holds it back). An upgrade that has not begun by now
+// on the run's clock is not held: on the wall clock the cloud's clock may
+// run ahead of ours (a simulator served with --time-scale), and the wait
+// for a window is awaitWindow's.
+func (d *durations) firstLook(w *watch, now time.Time) time.Time {
+	if !w.fresh || w.began().After(now) {
 		return time.Time{}
 	}
 	d.mu.Lock()

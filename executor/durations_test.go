@@ -13,34 +13,38 @@ func TestFirstLookWaitsForTheShortestUpgrade(t *testing.T) {
 	var d durations
 	fresh := &watch{fresh: true, immediate: true, submitted: t0}
 	for i := range holdAfter {
-		if got := d.firstLook(fresh); !got.IsZero() {
+		if got := d.firstLook(fresh, t0); !got.IsZero() {
 			t.Fatalf("after %d upgrades: first look at %s, want no hold yet", i, got)
 		}
 		took := time.Duration(20+i) * time.Minute
 		d.ended(&watch{fresh: true, immediate: true, submitted: t0}, t0.Add(took))
 	}
-	if got, want := d.firstLook(fresh), t0.Add(15*time.Minute); !got.Equal(want) {
+	if got, want := d.firstLook(fresh, t0), t0.Add(15*time.Minute); !got.Equal(want) {
 		t.Errorf("first look at %s, want %s (0.75 × the shortest, 20m)", got, want)
 	}
 	// a shorter one lowers the hold; a longer one never raises it
 	d.ended(&watch{fresh: true, immediate: true, submitted: t0}, t0.Add(8*time.Minute))
 	d.ended(&watch{fresh: true, immediate: true, submitted: t0}, t0.Add(90*time.Minute))
-	if got, want := d.firstLook(fresh), t0.Add(6*time.Minute); !got.Equal(want) {
+	if got, want := d.firstLook(fresh, t0), t0.Add(6*time.Minute); !got.Equal(want) {
 		t.Errorf("first look at %s, want %s (0.75 × 8m)", got, want)
 	}
 	// a MaintainTime upgrade begins when its window opens
 	opens := t0.Add(3 * time.Hour)
 	sched := &watch{fresh: true, submitted: t0, opensAt: opens}
-	if got, want := d.firstLook(sched), opens.Add(6*time.Minute); !got.Equal(want) {
+	if got, want := d.firstLook(sched, opens), opens.Add(6*time.Minute); !got.Equal(want) {
 		t.Errorf("MaintainTime: first look at %s, want %s", got, want)
+	}
+	// not begun by the run's clock (the cloud's may run ahead): not held
+	if got := d.firstLook(sched, t0); !got.IsZero() {
+		t.Errorf("MaintainTime before its window on the run's clock: first look at %s, want no hold", got)
 	}
 	// a resumed upgrade neither holds nor teaches
 	resumed := &watch{submitted: t0}
-	if got := d.firstLook(resumed); !got.IsZero() {
+	if got := d.firstLook(resumed, t0); !got.IsZero() {
 		t.Errorf("resumed: first look at %s, want no hold", got)
 	}
 	d.ended(resumed, t0.Add(time.Minute))
-	if got, want := d.firstLook(fresh), t0.Add(6*time.Minute); !got.Equal(want) {
+	if got, want := d.firstLook(fresh, t0), t0.Add(6*time.Minute); !got.Equal(want) {
 		t.Errorf("after a resumed upgrade: first look at %s, want %s unchanged", got, want)
 	}
 }
