@@ -153,7 +153,7 @@ func TestCampaignKill9MidHop(t *testing.T) {
 				if kills == 0 {
 					t.Fatalf("no run was killed at %s: the case proves nothing", point)
 				}
-				log := checkCampaignLog(t, p, env.sim)
+				log := checkCampaignLog(t, p, env.sim.Calls())
 				checkCampaignDone(t, p, env.sim, log)
 				t.Logf("%d hops, %d runs killed at %s, %d upgrade calls retried, %d answered by ClientToken", len(p.Steps), kills, point, log.retried, log.dedup)
 			})

@@ -77,7 +77,7 @@ type campaignLog struct {
 // on the hop's version before their primary's upgrade is sent, and a
 // replica's upgrade never takes it more than one hop ahead of its
 // primary. The API never had to refuse an upgrade for its order or path.
-func checkCampaignLog(t testing.TB, p *plans.Plan, sim *rdssim.Sim) campaignLog {
+func checkCampaignLog(t testing.TB, p *plans.Plan, calls []rdssim.Call) campaignLog {
 	t.Helper()
 	byToken := map[string]plans.Step{}
 	for _, s := range p.Steps {
@@ -92,7 +92,7 @@ func checkCampaignLog(t testing.TB, p *plans.Plan, sim *rdssim.Sim) campaignLog 
 		}
 	}
 	log := campaignLog{applied: map[[2]string]rdssim.Call{}}
-	for _, c := range sim.Calls() {
+	for _, c := range calls {
 		if c.Action != "UpgradeDBInstanceEngineVersion" {
 			continue
 		}
@@ -211,7 +211,7 @@ func TestCampaign55To80(t *testing.T) {
 			if err != nil || !res.Done() {
 				t.Fatalf("apply: %v %s", err, summarize(res))
 			}
-			log := checkCampaignLog(t, p, env.sim)
+			log := checkCampaignLog(t, p, env.sim.Calls())
 			checkCampaignDone(t, p, env.sim, log)
 			if fc.faults.ThrottleRate > 0 && log.retried == 0 {
 				t.Errorf("faults injected but no upgrade call was throttled or failed: the case proves nothing")
@@ -246,7 +246,7 @@ func TestCampaignClustersIndependent(t *testing.T) {
 	if res.Done() {
 		t.Fatalf("the run finished everything although %s's upgrades fail", failing.ID)
 	}
-	log := checkCampaignLog(t, p, env.sim)
+	log := checkCampaignLog(t, p, env.sim.Calls())
 	for _, in := range p.Instances {
 		v, _ := env.sim.Instance(in.ID)
 		cluster := in.ID
@@ -282,5 +282,69 @@ func TestCampaignClustersIndependent(t *testing.T) {
 	}
 	if !strings.HasPrefix(failing.ID, "rr-") {
 		t.Fatalf("fleet changed: %s is not a read-only replica", failing.ID)
+	}
+}
+
+// errRecorder is a testing.TB that keeps what Errorf reports.
+type errRecorder struct {
+	testing.TB
+	errs []string
+}
+
+func (r *errRecorder) Helper() {}
+func (r *errRecorder) Errorf(format string, args ...any) {
+	r.errs = append(r.errs, fmt.Sprintf(format, args...))
+}
+
+// The campaign checker catches each way a call log can break the rules.
+func TestCampaignCheckerCatches(t *testing.T) {
+	p := PlanFromYAML(t, "hops.yaml", []byte(hopsFleet)) // rm-pay-db with rr-pay-ro1, 5.5 → 8.0
+	token := func(id string) string { return p.Step(id).ClientToken }
+	up := func(id, to, tok, outcome string, versions map[string]string) rdssim.Call {
+		return rdssim.Call{Action: "UpgradeDBInstanceEngineVersion", InstanceID: id, EngineVersion: to, ClientToken: tok, Outcome: outcome, Versions: versions}
+	}
+	v := func(primary, replica string) map[string]string {
+		return map[string]string{"rm-pay-db": primary, "rr-pay-ro1": replica}
+	}
+	good := []rdssim.Call{
+		up("rr-pay-ro1", "5.6", token("rr-pay-ro1@5.6"), "applied", v("5.5", "5.5")),
+		up("rr-pay-ro1", "5.6", token("rr-pay-ro1@5.6"), "deduplicated", v("5.5", "5.6")),
+		up("rm-pay-db", "5.6", token("rm-pay-db@5.6"), "error:Throttling.User", nil),
+		up("rm-pay-db", "5.6", token("rm-pay-db@5.6"), "applied", v("5.5", "5.6")),
+		up("rr-pay-ro1", "5.7", token("rr-pay-ro1@5.7"), "applied", v("5.6", "5.6")),
+	}
+	tests := []struct {
+		name  string
+		calls []rdssim.Call
+		want  string // in the first error; "" → no error
+	}{
+		{"in order", good, ""},
+		{"a hop applied twice with another token", append(slices.Clone(good),
+			up("rr-pay-ro1", "5.6", "rdsup-other", "applied", v("5.6", "5.6"))), "applied twice"},
+		{"primary before its replica", []rdssim.Call{
+			up("rm-pay-db", "5.6", token("rm-pay-db@5.6"), "applied", v("5.5", "5.5"))}, "while its replica rr-pay-ro1 was on \"5.5\""},
+		{"replica two hops ahead", []rdssim.Call{
+			up("rr-pay-ro1", "5.6", token("rr-pay-ro1@5.6"), "applied", v("5.5", "5.5")),
+			up("rr-pay-ro1", "5.7", token("rr-pay-ro1@5.7"), "applied", v("5.5", "5.6"))}, "more than one hop ahead"},
+		{"two majors at once", []rdssim.Call{
+			up("rr-pay-ro1", "5.7", token("rr-pay-ro1@5.7"), "applied", v("5.5", "5.5"))}, "not one hop"},
+		{"a token of no step", []rdssim.Call{
+			up("rr-pay-ro1", "5.6", "rdsup-unknown", "applied", v("5.5", "5.5"))}, "no such step"},
+		{"a retry that applied nothing before", []rdssim.Call{
+			up("rr-pay-ro1", "5.6", token("rr-pay-ro1@5.6"), "deduplicated", v("5.5", "5.5"))}, "applied no upgrade of that hop before"},
+		{"an upgrade the API refused for its order", []rdssim.Call{
+			up("rm-pay-db", "5.6", token("rm-pay-db@5.6"), "error:UnsupportedReadOrBakReadState", v("5.5", "5.5"))}, "the API refused"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := &errRecorder{TB: t}
+			checkCampaignLog(r, p, tt.calls)
+			switch {
+			case tt.want == "" && len(r.errs) > 0:
+				t.Errorf("errors for a good log: %q", r.errs)
+			case tt.want != "" && (len(r.errs) == 0 || !strings.Contains(r.errs[0], tt.want)):
+				t.Errorf("errors %q, want one with %q", r.errs, tt.want)
+			}
+		})
 	}
 }
