@@ -117,7 +117,7 @@ func (c *Client) newSDKClient() (*rds.Client, error) {
 	conf := sdk.NewConfig().WithScheme(c.scheme).WithTimeout(c.timeout)
 	conf.Transport = c.tr
 	conf.AutoRetry = false // we retry ourselves, with backoff and the same ClientToken
-	sdkInit.Lock() // the SDK fills a package-level endpoint map on first use, unguarded
+	sdkInit.Lock()         // the SDK fills a package-level endpoint map on first use, unguarded
 	cl, err := rds.NewClientWithOptions("cn-hangzhou", conf, c.creds)
 	sdkInit.Unlock()
 	if err != nil {
