@@ -51,11 +51,11 @@ func TestMarkdownFitsACommentAtAnySize(t *testing.T) {
 				t.Fatal(err)
 			}
 			before := filepath.Join(dir, "before.json")
-			if _, stderr, code := runCLI(t, "plan", "-i", inv, "-o", before, "--at", checkAt, "--format", "json"); code != exitOK {
+			if _, stderr, code := runCLI(t, "plan", "-i", inv, "-o", before, "--at", checkAt, "--format", "json", "--no-default-policies"); code != exitOK {
 				t.Fatalf("plan without the freeze: exit %d: %s", code, stderr)
 			}
 			path := filepath.Join(dir, "plan.json")
-			out, stderr, code := runCLI(t, "plan", "-i", inv, "-p", policyDir, "-o", path, "--at", checkAt, "--format", "markdown", "--limit", "0")
+			out, stderr, code := runCLI(t, "plan", "-i", inv, "--no-default-policies", "-p", policyDir, "-o", path, "--at", checkAt, "--format", "markdown", "--limit", "0")
 			if code != exitDenied {
 				t.Fatalf("plan with the freeze: exit %d, want %d: %s", code, exitDenied, stderr)
 			}
@@ -63,24 +63,25 @@ func TestMarkdownFitsACommentAtAnySize(t *testing.T) {
 			if p.Summary.Denied < len(p.Steps)/3 {
 				t.Fatalf("%d of %d steps denied: not the plan this test needs", p.Summary.Denied, len(p.Steps))
 			}
-			checkComment(t, "plan --limit 0", out, tc.cut, "## rdsup plan", "### Denied", "### Warnings", "### Steps", "<details>")
-			for _, args := range [][]string{
-				{"show", path, "--format", "markdown", "--limit", "0"},
-				{"show", path, "--format", "markdown"},
-			} {
+			checkComment(t, "plan --limit 0", out, tc.cut, "## rdsup plan", "### Denied", "❌ step", "### Warnings", "⚠️ step", "### Steps", "| 1 |")
+			shows := [][]string{{"show", path, "--format", "markdown", "--limit", "0"}}
+			if tc.n <= 1000 {
+				shows = append(shows, []string{"show", path, "--format", "markdown"}) // the default --limit
+			}
+			for _, args := range shows {
 				out, stderr, code := runCLI(t, args...)
 				if code != exitOK && code != exitDenied {
 					t.Fatalf("%s: exit %d: %s", strings.Join(args, " "), code, stderr)
 				}
-				checkComment(t, strings.Join(args[2:], " "), out, tc.cut && args[len(args)-1] == "0", "## rdsup plan", "### Denied", "### Warnings", "### Steps")
+				checkComment(t, strings.Join(args[2:], " "), out, tc.cut && args[len(args)-1] == "0", "## rdsup plan", "### Denied", "❌ step", "### Warnings", "⚠️ step", "### Steps", "| 1 |")
 			}
 			out, stderr, code = runCLI(t, "diff", before, path, "--format", "markdown", "--limit", "0")
 			if code != exitOK {
 				t.Fatalf("diff: exit %d: %s", code, stderr)
 			}
-			checkComment(t, "diff --limit 0", out, tc.cut, "## rdsup plan diff", "### inputs changed", "### findings changed")
-			if !strings.Contains(out, "allow → deny") {
-				t.Errorf("diff: no verdict change allow → deny shown")
+			checkComment(t, "diff --limit 0", out, tc.cut, "## rdsup plan diff", "### inputs changed", "findings changed", "allow → deny")
+			if !tc.cut && !strings.Contains(out, "allow → warn") {
+				t.Errorf("diff: the new warnings are not shown")
 			}
 		})
 	}
@@ -97,7 +98,7 @@ func checkComment(t *testing.T, what, out string, cut bool, inOrder ...string) {
 	if strings.Count(out, "<details>") != strings.Count(out, "</details>") {
 		t.Errorf("%s: <details> not closed", what)
 	}
-	if got := strings.Contains(out, "**Truncated** to fit --max-bytes"); got != cut {
+	if got := strings.Contains(out, "**Truncated** to fit"); got != cut {
 		t.Errorf("%s: truncation note present = %v, want %v (%d bytes)", what, got, cut, len(out))
 	}
 	at := 0
