@@ -176,22 +176,24 @@ func writeMarkdownFindings(d *mdDoc, v *view, limit int) {
 		for i := range v.p.Steps {
 			s.total += len(of(&v.p.Steps[i]))
 		}
-		n := Shown(s.total, limit)
+		n, size := Shown(s.total, limit), 0
 	rows:
 		for i := range v.p.Steps {
 			st := &v.p.Steps[i]
 			for _, f := range of(st) {
-				if len(s.rows) == n {
-					break rows
+				if len(s.rows) == n || size > d.room {
+					break rows // more than the comment holds: enough to measure
 				}
-				s.rows = append(s.rows, fmt.Sprintf("- %s step %d %s: %s (%s)", label, i+1, code(st.InstanceID), inline(f.Message), code(f.Rule)))
+				r := fmt.Sprintf("- %s step %d %s: %s (%s)", label, i+1, code(st.InstanceID), inline(f.Message), code(f.Rule))
+				s.rows = append(s.rows, r)
+				size += len(r) + 1
 			}
 		}
 		return s
 	}
 	deny := pick("Denied", "❌", "denials", func(s *plans.Step) []plans.Finding { return s.Policy.Deny })
 	warn := pick("Warnings", "⚠️", "warnings", func(s *plans.Step) []plans.Finding { return s.Policy.Warn })
-	d.steps = markdownStepRows(v, limit)
+	d.steps = markdownStepRows(v, limit, d.room)
 	steps := mdSection{title: "Steps", noun: "steps", rows: d.steps, total: len(v.p.Steps)}
 	budgets := allot(d.room-d.b.Len(), []int{deny.size(), warn.size(), steps.size() + 512}, markdownWeights)
 	d.stepBudget = budgets[2]
@@ -259,14 +261,19 @@ func allot(room int, sizes, weights []int) []int {
 	return out
 }
 
-// markdownStepRows are the table rows of the first limit steps (0: all).
-func markdownStepRows(v *view, limit int) []string {
+// markdownStepRows are the table rows of the first limit steps (0: all),
+// only as many as take up to capBytes: more would never be shown.
+func markdownStepRows(v *view, limit, capBytes int) []string {
 	steps := v.p.Steps
 	n := Shown(len(steps), limit)
-	out := make([]string, 0, n)
+	out := make([]string, 0, min(n, 1024))
 	var row strings.Builder
 	var cell []string
+	size := 0
 	for i := range n {
+		if size > capBytes {
+			break
+		}
 		s := &steps[i]
 		cell = cell[:0]
 		for _, id := range v.dependsOn(s) {
@@ -290,6 +297,7 @@ func markdownStepRows(v *view, limit int) []string {
 		}
 		row.WriteString(" |")
 		out = append(out, row.String())
+		size += row.Len() + 1
 	}
 	return out
 }
@@ -304,9 +312,9 @@ func writeMarkdownSteps(d *mdDoc, v *view, limit int) {
 	}
 	rows, budget := d.steps, d.stepBudget
 	if rows == nil {
-		rows, budget = markdownStepRows(v, limit), d.room
+		rows, budget = markdownStepRows(v, limit, d.room), d.room
 	}
-	n := len(rows)
+	n := Shown(len(steps), limit)
 	written := 0
 	defer func() {
 		if d.cut || written < n {
