@@ -111,8 +111,11 @@ func TestCrashResume(t *testing.T) {
 // TestMain lets the test binary act as an apply process that the kill -9
 // test starts and kills.
 func TestMain(m *testing.M) {
-	if os.Getenv("RDSUP_TEST_CHILD") == "1" {
+	switch os.Getenv("RDSUP_TEST_CHILD") {
+	case "1":
 		os.Exit(childApply())
+	case "campaign":
+		os.Exit(campaignChild())
 	}
 	os.Exit(m.Run())
 }

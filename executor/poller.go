@@ -172,7 +172,7 @@ func (p *poller) round(ctx context.Context) {
 	}
 	// the chunks of a round go out concurrently: a round costs one call's latency
 	var wg sync.WaitGroup
-	var failed atomic.Bool
+	var failed, answered atomic.Bool
 	sem := make(chan struct{}, maxRoundCalls)
 	send := func(region string, ids []string, size int, read readFunc, prefetch bool) {
 		sort.Strings(ids)
@@ -188,6 +188,8 @@ func (p *poller) round(ctx context.Context) {
 				defer func() { <-sem; wg.Done() }()
 				if p.read(ctx, region, chunk, batch, read, forStep) {
 					failed.Store(true)
+				} else {
+					answered.Store(true)
 				}
 			}()
 		}
@@ -204,7 +206,10 @@ func (p *poller) round(ctx context.Context) {
 	}
 	wg.Wait()
 	p.mu.Lock()
-	if failed.Load() {
+	// back off only from rounds the API did not answer at all: with many
+	// regions, one throttled chunk per round is the rule under a modest
+	// error rate, and counting it would stretch every round to the cap
+	if failed.Load() && !answered.Load() {
 		p.errStreak++
 	} else {
 		p.errStreak = 0

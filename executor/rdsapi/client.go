@@ -108,11 +108,18 @@ func New(cfg Config) (*Client, error) {
 	return c, nil
 }
 
+// sdkInit serialises the SDK's client construction: rds.NewClientWithOptions
+// lazily initialises a global endpoint map without a lock, a data race
+// when clients are made concurrently (parallel tests, several workers).
+var sdkInit sync.Mutex
+
 func (c *Client) newSDKClient() (*rds.Client, error) {
 	conf := sdk.NewConfig().WithScheme(c.scheme).WithTimeout(c.timeout)
 	conf.Transport = c.tr
 	conf.AutoRetry = false // we retry ourselves, with backoff and the same ClientToken
+	sdkInit.Lock()         // the SDK fills a package-level endpoint map on first use, unguarded
 	cl, err := rds.NewClientWithOptions("cn-hangzhou", conf, c.creds)
+	sdkInit.Unlock()
 	if err != nil {
 		return nil, fmt.Errorf("create RDS client: %w", err)
 	}

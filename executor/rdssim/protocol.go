@@ -144,9 +144,15 @@ func (s *Sim) serveRPC(w http.ResponseWriter, r *http.Request, req *rpcRequest) 
 	// Carry the action out, decide whether its response is lost and log it
 	// in one critical section, so the call log is in the order of effect.
 	s.mu.Lock()
-	resp, outcome, taskID, aerr := h(s, p, s.clock.Now())
+	now := s.clock.Now()
+	var versions map[string]string
+	if action == actionUpgrade {
+		versions = s.clusterVersionsLocked(p.get("DBInstanceId"), now)
+	}
+	resp, outcome, taskID, aerr := h(s, p, now)
 	drop := aerr == nil && s.dropLocked(action, p)
 	reqID := s.recordLocked(p, action, outcome, taskID, aerr, drop)
+	s.calls[len(s.calls)-1].Versions = versions
 	s.mu.Unlock()
 	s.respond(w, p, action, reqID, resp, aerr, drop)
 }
@@ -215,8 +221,12 @@ func (s *Sim) recordLocked(p params, action, outcome, taskID string, err *apiErr
 	if id == "" {
 		id = p.get("InstanceId")
 	}
-	s.calls = append(s.calls, Call{Time: s.clock.Now(), Action: action, InstanceID: id,
-		ClientToken: p.get("ClientToken"), Outcome: outcome, TaskID: taskID, RequestID: reqID, Dropped: drop})
+	c := Call{Time: s.clock.Now(), Action: action, InstanceID: id,
+		ClientToken: p.get("ClientToken"), Outcome: outcome, TaskID: taskID, RequestID: reqID, Dropped: drop}
+	if action == actionUpgrade {
+		c.EngineVersion = p.get("EngineVersion")
+	}
+	s.calls = append(s.calls, c)
 	s.log.Debug("sim call", "action", action, "instance", id, "outcome", outcome, "dropped", drop)
 	return reqID
 }

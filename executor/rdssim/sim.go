@@ -58,6 +58,14 @@ type Call struct {
 	RequestID string `json:"requestId"`
 	// Dropped: the call was carried out but no response was sent.
 	Dropped bool `json:"dropped,omitempty"`
+	// EngineVersion is the version an UpgradeDBInstanceEngineVersion call
+	// asked for.
+	EngineVersion string `json:"engineVersion,omitempty"`
+	// Versions are, for an UpgradeDBInstanceEngineVersion call of a known
+	// instance, the engine versions of its whole cluster (its primary and
+	// every replica) when the call was handled, before it took effect:
+	// what tests check the order rules of a multi-hop campaign against.
+	Versions map[string]string `json:"versions,omitempty"`
 }
 
 // InstanceView is the current state of one instance (GET /_sim/instances).
@@ -363,6 +371,28 @@ func (s *Sim) duration(in *instance) time.Duration {
 		d = d * 3 / 2
 	}
 	return d.Round(time.Second)
+}
+
+// clusterVersionsLocked returns the engine version of every instance of
+// id's cluster (its primary and the primary's replicas) at now, or nil for
+// an unknown id.
+func (s *Sim) clusterVersionsLocked(id string, now time.Time) map[string]string {
+	in, ok := s.inst[id]
+	if !ok {
+		return nil
+	}
+	root := id
+	if in.Type != TypePrimary && in.Master != "" {
+		root = in.Master
+	}
+	out := map[string]string{}
+	for _, mid := range slices.Concat([]string{root}, s.replicasLocked(root, TypeReadonly), s.replicasLocked(root, TypeGuard)) {
+		if m, ok := s.inst[mid]; ok {
+			s.settle(m, now)
+			out[mid] = m.EngineVersion
+		}
+	}
+	return out
 }
 
 // byID sorts instance pointers by id.

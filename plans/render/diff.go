@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -60,8 +61,9 @@ func orNone(s string) string {
 	return s
 }
 
-// diffSections lays out d: inputs, steps added, removed, changed,
-// verdicts, instances; empty sections are left out.
+// diffSections lays out d: inputs, verdicts (steps now denied first, then
+// now warned), steps added, removed, changed, instances; empty sections
+// are left out.
 func diffSections(d *plans.Diff) []diffSection {
 	var out []diffSection
 	add := func(title string, cols []Column, rows [][]string) {
@@ -74,6 +76,18 @@ func diffSections(d *plans.Diff) []diffSection {
 		rows = append(rows, []string{c.Field, orNone(c.Old), orNone(c.New)})
 	}
 	add("inputs changed", changeCols, rows)
+	rows = nil
+	for _, v := range d.Verdicts {
+		for _, f := range v.Removed {
+			rows = append(rows, []string{v.ID, v.Old + " → " + v.New, "- " + f})
+		}
+		for _, f := range v.Added {
+			rows = append(rows, []string{v.ID, v.Old + " → " + v.New, "+ " + f})
+		}
+	}
+	// what a reviewer must see first: steps now denied, then now warned
+	slices.SortStableFunc(rows, func(a, b []string) int { return verdictRank(a[1]) - verdictRank(b[1]) })
+	add("findings changed", []Column{{Header: "STEP"}, {Header: "VERDICT"}, {Header: "FINDING", Max: 90, Min: 20, Wrap: true}}, rows)
 	stepCols := []Column{{Header: "STEP"}, {Header: "INSTANCE"}, {Header: "FROM → TO"}, {Header: "POLICY"}}
 	refRows := func(refs []plans.StepRef) [][]string {
 		var rows [][]string
@@ -92,16 +106,6 @@ func diffSections(d *plans.Diff) []diffSection {
 	}
 	add("step fields changed", append([]Column{{Header: "STEP"}}, changeCols...), rows)
 	rows = nil
-	for _, v := range d.Verdicts {
-		for _, f := range v.Removed {
-			rows = append(rows, []string{v.ID, v.Old + " → " + v.New, "- " + f})
-		}
-		for _, f := range v.Added {
-			rows = append(rows, []string{v.ID, v.Old + " → " + v.New, "+ " + f})
-		}
-	}
-	add("findings changed", []Column{{Header: "STEP"}, {Header: "VERDICT"}, {Header: "FINDING", Max: 90, Min: 20, Wrap: true}}, rows)
-	rows = nil
 	for _, in := range d.Instances {
 		for _, f := range in.Fields {
 			rows = append(rows, []string{in.ID, f.Field, orNone(f.Old), orNone(f.New)})
@@ -109,6 +113,18 @@ func diffSections(d *plans.Diff) []diffSection {
 	}
 	add("instances changed", append([]Column{{Header: "INSTANCE"}}, changeCols...), rows)
 	return out
+}
+
+// verdictRank orders "old → new" verdict changes by the new verdict:
+// deny, warn, then allow.
+func verdictRank(change string) int {
+	switch {
+	case strings.HasSuffix(change, "→ deny"):
+		return 0
+	case strings.HasSuffix(change, "→ warn"):
+		return 1
+	}
+	return 2
 }
 
 func diffHeadline(d *plans.Diff) string {
@@ -177,7 +193,34 @@ func (diffMarkdown) RenderDiff(w io.Writer, d *plans.Diff, o Options) error {
 	if d.Empty() {
 		line("\nNo differences.")
 	}
-	for _, s := range diffSections(d) {
+	sections := diffSections(d)
+	sizes, weights := make([]int, len(sections)), make([]int, len(sections))
+	rendered := make([][]string, len(sections))
+	for i, s := range sections {
+		for j, r := range s.rows {
+			if o.Limit > 0 && j >= o.Limit {
+				break
+			}
+			row := "|"
+			for k, cell := range r {
+				if k == 0 {
+					row += " " + code(cell) + " |"
+				} else {
+					row += " " + inline(cell) + " |"
+				}
+			}
+			rendered[i] = append(rendered[i], row)
+			sizes[i] += len(row) + 1
+		}
+		sizes[i] += 256 // heading, table header, a "more" line
+		weights[i] = 1
+		if strings.HasPrefix(s.title, "findings changed") {
+			weights[i] = 2 // verdicts matter most
+		}
+	}
+	budgets := allot(room-b.Len(), sizes, weights)
+	for i, s := range sections {
+		start := b.Len()
 		folded, open := len(s.rows) > markdownOpenSteps, false
 		if folded {
 			open = line("\n<details><summary><b>" + inline(s.title) + "</b></summary>\n")
@@ -192,32 +235,26 @@ func (diffMarkdown) RenderDiff(w io.Writer, d *plans.Diff, o Options) error {
 		line(hdr)
 		line(sep)
 		shown := 0
-		for i, r := range s.rows {
-			if o.Limit > 0 && i >= o.Limit {
-				break
-			}
-			row := "|"
-			for j, cell := range r {
-				if j == 0 {
-					row += " " + code(cell) + " |"
-				} else {
-					row += " " + inline(cell) + " |"
-				}
-			}
-			if !line(row) {
+		for _, row := range rendered[i] {
+			if b.Len()-start+len(row)+1 > budgets[i]-96 || !line(row) {
 				break
 			}
 			shown++
 		}
-		missing += len(s.rows) - shown
-		if !cut && shown < len(s.rows) {
+		switch {
+		case cut:
+			missing += len(s.rows) - shown
+		case shown < len(rendered[i]):
+			missing += len(s.rows) - shown
+			line(fmt.Sprintf("\n… %d more rows not shown: the comment is full (`--format json` lists them all)", len(s.rows)-shown))
+		case shown < len(s.rows):
 			line(fmt.Sprintf("\n… %d more rows", len(s.rows)-shown))
 		}
 		if open {
 			b.WriteString("\n</details>\n") // within markdownReserve
 		}
 	}
-	if cut {
+	if missing > 0 {
 		fmt.Fprintf(&b, "\n> ✂️ **Truncated** to fit %d characters: %s rows not shown. `rdsup diff OLD NEW --format json` prints the complete diff.\n", limit, strconv.Itoa(missing))
 	}
 	_, err := io.WriteString(w, b.String())

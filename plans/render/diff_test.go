@@ -77,3 +77,27 @@ func mustDiff(t *testing.T, format string) render.DiffRenderer {
 	}
 	return r
 }
+
+// A regenerated plan in which thousands of steps moved and one step at
+// the end became denied: the comment shows the new denial first, and every
+// section its first rows, whatever comes before it in the plan.
+func TestDiffMarkdownShowsNewDenialsFirst(t *testing.T) {
+	old, next := plantest.Large(5000), plantest.Large(5000)
+	for i := range next.Steps {
+		next.Steps[i].Wave += 7
+		next.Steps[i].Policy.Warn = append(next.Steps[i].Policy.Warn, plans.Finding{Rule: "rdsup.new.warn", Message: "a new warning for every step"})
+	}
+	last := &next.Steps[len(next.Steps)-1]
+	last.Policy.Deny = append(last.Policy.Deny, plans.Finding{Rule: "rdsup.freeze.deny", Message: "change freeze"})
+	plans.Summarize(next)
+	var buf bytes.Buffer
+	if err := mustDiff(t, render.Markdown).RenderDiff(&buf, plans.Compare(old, next), render.Options{}); err != nil {
+		t.Fatal(err)
+	}
+	out := buf.String()
+	if len(out) > render.MarkdownMax {
+		t.Errorf("%d bytes: more than a comment", len(out))
+	}
+	assertInOrder(t, "diff markdown", out, []string{"findings changed", "→ deny", "+ deny rdsup.freeze.deny: change freeze", "→ warn",
+		"step fields changed", "| wave |", "rows not shown: the comment is full", "**Truncated**"})
+}
