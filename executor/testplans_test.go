@@ -45,7 +45,7 @@ func FleetPlan(t testing.TB, n int, seed int64) *plans.Plan {
 // BenchDuration is the simulator's duration model at benchmark scale: each
 // instance's estimate (plans.EstimateUpgrade by role and storageGB, the
 // steps' estimateSeconds) at 20 ms of real time per estimated minute
-// (10–45 minutes → 200–900 ms), times seeded noise within ±20%, as
+// (10–40 minutes → 200–800 ms), times seeded noise within ±20%, as
 // rdssim draws it. The scheduler knows the estimates, not the noise.
 func BenchDuration(p *plans.Plan) func(string) time.Duration {
 	est := map[string]time.Duration{}

@@ -16,7 +16,7 @@ import "time"
 // switches over, and its replicas catch up) and 1 for replicas.
 const (
 	EstimateBase          = 10 * time.Minute // fixed cost: snapshot, restart, checks
-	EstimatePerGB         = time.Second      // data to upgrade in place
+	EstimatePerGB         = time.Second / 2  // data to upgrade in place
 	EstimatePrimaryFactor = 1.5              // primaries take longer
 	DefaultStorageGB      = 500              // assumed when storageGB is absent
 )

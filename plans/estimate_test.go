@@ -17,14 +17,14 @@ func TestEstimateUpgrade(t *testing.T) {
 		storageGB int
 		want      time.Duration
 	}{
-		{"replica, small", plans.RoleReadOnly, 20, 10*time.Minute + 20*time.Second},
-		{"replica, 1 TB", plans.RoleReadOnly, 1000, 10*time.Minute + 1000*time.Second},
-		{"disaster recovery like a replica", plans.RoleDisasterRecovery, 100, 10*time.Minute + 100*time.Second},
-		{"primary 1.5×", plans.RolePrimary, 100, (10*time.Minute + 100*time.Second) * 3 / 2},
-		{"unknown storage: the default", plans.RoleReadOnly, 0, 10*time.Minute + plans.DefaultStorageGB*time.Second},
-		{"negative storage: the default", plans.RoleReadOnly, -5, 10*time.Minute + plans.DefaultStorageGB*time.Second},
-		{"primary, unknown storage", plans.RolePrimary, 0, (10*time.Minute + plans.DefaultStorageGB*time.Second) * 3 / 2},
-		{"odd primary rounds to the second", plans.RolePrimary, 1, 15*time.Minute + 2*time.Second},
+		{"replica, small", plans.RoleReadOnly, 20, 10*time.Minute + 10*time.Second},
+		{"replica, 1 TB", plans.RoleReadOnly, 1000, 10*time.Minute + 500*time.Second},
+		{"disaster recovery like a replica", plans.RoleDisasterRecovery, 100, 10*time.Minute + 50*time.Second},
+		{"primary 1.5×", plans.RolePrimary, 100, (10*time.Minute + 50*time.Second) * 3 / 2},
+		{"unknown storage: the default", plans.RoleReadOnly, 0, 10*time.Minute + plans.DefaultStorageGB*time.Second/2},
+		{"negative storage: the default", plans.RoleReadOnly, -5, 10*time.Minute + plans.DefaultStorageGB*time.Second/2},
+		{"primary, unknown storage", plans.RolePrimary, 0, (10*time.Minute + plans.DefaultStorageGB*time.Second/2) * 3 / 2},
+		{"primary rounds to the second", plans.RolePrimary, 1, 15*time.Minute + time.Second},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -104,7 +104,7 @@ func TestExtraNight(t *testing.T) {
 		t.Fatalf("extra nights %+v, want rm-a's", s.ExtraNights)
 	}
 	e := s.ExtraNights[0]
-	done := m["rr-a-1"].End // 01:00 + 26m40s (1 TB replica): 01:26:40 → 02:00Z
+	done := m["rr-a-1"].End // 01:00 + 18m20s (1 TB replica): 01:18:20 → 02:00Z
 	if e.Cluster != "rm-a" || e.Step != "rm-a" || !e.ReplicasDone.Equal(done) || e.Suggest != "02:00Z-03:00Z" || e.Saves != 22*time.Hour {
 		t.Errorf("extra night %+v, want rm-a moved to 02:00Z-03:00Z saving 22h", e)
 	}
