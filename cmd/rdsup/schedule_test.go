@@ -1,12 +1,18 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rdsup/rdsup/planner/fleetgen"
+	"github.com/rdsup/rdsup/plans"
 )
 
 // scheduleJSONOut is the part of `rdsup schedule --format json` the tests read.
@@ -60,5 +66,107 @@ func TestScheduleBadInput(t *testing.T) {
 		{name: "unwritable -o", args: []string{"schedule", path, "-o", filepath.Join(t.TempDir(), "no", "dir", "s.txt")}, code: exitError, stderr: []string{"write "}},
 	} {
 		t.Run(c.name, func(t *testing.T) { c.check(t) })
+	}
+}
+
+// TestScheduleJSONConsistent checks the JSON of `rdsup schedule` on a
+// generated 1,000-instance fleet, with the built-in policies' window rule:
+// no step starts before all its dependencies end; a MaintainTime step, and
+// an Immediate step of a production instance (the rule's), starts inside
+// its window; the steps holding a slot never exceed --concurrency; finish
+// is the last end.
+func TestScheduleJSONConsistent(t *testing.T) {
+	for _, eff := range []string{"MaintainTime", "Immediate"} {
+		t.Run(eff, func(t *testing.T) {
+			dir := t.TempDir()
+			inv, planPath := filepath.Join(dir, "fleet.yaml"), filepath.Join(dir, "plan.json")
+			y := bytes.ReplaceAll(fleetgen.YAML(1000, 5), []byte("effectiveTime: MaintainTime"), []byte("effectiveTime: "+eff))
+			if err := os.WriteFile(inv, y, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if _, stderr, code := runCLI(t, "plan", "-i", inv, "-o", planPath, "--at", "2026-01-05T18:00:00Z"); code != exitOK && code != exitDenied {
+				t.Fatalf("plan: exit %d: %s", code, stderr)
+			}
+			p, err := plans.Load(planPath)
+			if err != nil {
+				t.Fatal(err)
+			}
+			const c = 25
+			stdout, stderr, code := runCLI(t, "schedule", planPath, "--from", "2026-01-05T18:00:00Z", "--concurrency", strconv.Itoa(c), "--format", "json")
+			if code != exitOK {
+				t.Fatalf("schedule: exit %d: %s", code, stderr)
+			}
+			var got struct {
+				Finish string `json:"finish"`
+				Steps  []struct {
+					ID, Instance, Start, End string
+					Slot                     bool
+				} `json:"steps"`
+			}
+			if err := json.Unmarshal([]byte(stdout), &got); err != nil {
+				t.Fatal(err)
+			}
+			parse := func(s string) time.Time {
+				v, err := time.Parse(time.RFC3339, s)
+				if err != nil {
+					t.Fatalf("time %q: %v", s, err)
+				}
+				return v
+			}
+			end := map[string]time.Time{}
+			for _, st := range got.Steps {
+				end[st.ID] = parse(st.End)
+			}
+			var edges []struct {
+				at time.Time
+				d  int
+			}
+			var last time.Time
+			for i, st := range got.Steps {
+				ps := p.Steps[i]
+				start := parse(st.Start)
+				if st.ID != ps.ID || st.Instance != ps.InstanceID {
+					t.Fatalf("step %d is %s (%s), want the plan's %s (%s)", i, st.ID, st.Instance, ps.ID, ps.InstanceID)
+				}
+				for _, d := range ps.DependsOn {
+					if start.Before(end[d]) {
+						t.Errorf("%s starts %s, before its dependency %s ends %s", st.ID, st.Start, d, end[d])
+					}
+				}
+				in := p.Instance(ps.InstanceID)
+				if ps.EffectiveTime == plans.EffectiveMaintenance || in.Tags["env"] == "prod" {
+					if open, _ := plans.NextOpen(in.MaintainTime, start); !open.Equal(start) {
+						t.Errorf("%s (%s, env %s) starts %s, outside its window %s", st.ID, ps.EffectiveTime, in.Tags["env"], st.Start, in.MaintainTime)
+					}
+				}
+				if st.Slot {
+					edges = append(edges, struct {
+						at time.Time
+						d  int
+					}{start, 1}, struct {
+						at time.Time
+						d  int
+					}{end[st.ID], -1})
+				}
+				if end[st.ID].After(last) {
+					last = end[st.ID]
+				}
+			}
+			if !parse(got.Finish).Equal(last) {
+				t.Errorf("finish %s, want the last end %s", got.Finish, last)
+			}
+			sort.Slice(edges, func(i, j int) bool {
+				if !edges[i].at.Equal(edges[j].at) {
+					return edges[i].at.Before(edges[j].at)
+				}
+				return edges[i].d < edges[j].d
+			})
+			inUse := 0
+			for _, e := range edges {
+				if inUse += e.d; inUse > c {
+					t.Fatalf("%d slots in use at %s, concurrency %d", inUse, e.at, c)
+				}
+			}
+		})
 	}
 }
