@@ -139,6 +139,7 @@ type Result struct {
 	Finished    time.Time
 	APICalls    int // Describe and Upgrade calls sent, retries included
 	PollRounds  int
+	Stages      []StageStatus // a staged plan's stages as the run leaves them; nil without stages
 }
 
 // Count returns how many steps ended in state.
@@ -200,6 +201,9 @@ func Run(ctx context.Context, p *plans.Plan, cloud Cloud, j *Journal, opts Optio
 	defer abort(nil)
 	r := newRunner(p, newReachGuard(cloud, opts.UnreachableFor, abort), j, opts)
 	res, err := r.run(ctx)
+	if res != nil {
+		res.Stages = r.stageStatus()
+	}
 	if cause := context.Cause(ctx); err == nil && errors.Is(cause, ErrUnreachable) {
 		return res, cause
 	}

@@ -53,7 +53,8 @@ type runner struct {
 	evMu    sync.Mutex
 	release chan *node // a worker gives back its slot and keeps its step (Scheduled)
 	// hops: per instance, each hop's fromVersion → toVersion (multi-hop plans)
-	hops map[string]map[string]string
+	hops   map[string]map[string]string
+	stages *stageRun // rollout gates (stages.go)
 }
 
 func newRunner(p *plans.Plan, cloud Cloud, j *Journal, o Options) *runner {
@@ -109,6 +110,7 @@ func (r *runner) run(ctx context.Context) (*Result, error) {
 
 	l := &loop{results: make(chan outcome)}
 	r.load(l)
+	r.stagesLoad()
 	done := ctx.Done()
 	for {
 		r.launch(l, soft, hard)
@@ -158,8 +160,12 @@ func (r *runner) load(l *loop) {
 
 // launch starts ready steps while slots are free.
 func (r *runner) launch(l *loop, soft, hard context.Context) {
+	r.stageRequeue(l)
 	for !l.stopping && l.slots < r.o.Concurrency && l.ready.Len() > 0 {
 		n := heap.Pop(&l.ready).(*node)
+		if !r.stageAdmit(l, n) {
+			continue
+		}
 		n.slot, n.began = true, r.now()
 		l.running++
 		l.slots++
@@ -194,6 +200,7 @@ func (r *runner) settle(l *loop, o outcome, softCancel, hardCancel context.Cance
 		hardCancel()
 		return
 	}
+	r.stageSettled(l, n)
 	switch n.state {
 	case Succeeded:
 		for _, d := range n.dependents {
@@ -203,7 +210,7 @@ func (r *runner) settle(l *loop, o outcome, softCancel, hardCancel context.Cance
 		}
 	case Failed:
 		r.markDependents(n, Blocked, fmt.Sprintf("step %s (%s) failed", n.step.ID, n.step.InstanceID))
-		if !r.o.KeepGoing && !l.stopping {
+		if !r.o.KeepGoing && !l.stopping && !r.stageTolerates(n) {
 			l.stopping = true
 			r.o.Logger.Warn("a step failed: not starting new steps, finishing those in flight (use --keep-going to continue other clusters)", "step", n.step.ID)
 		}

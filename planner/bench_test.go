@@ -25,22 +25,42 @@ func buildSynthetic(t testing.TB, n int, seed int64) *plans.Plan {
 	return p
 }
 
-// BenchmarkLoadAndPlan measures parsing, validating and planning (no policy).
+// benchRollout is a rollout section for synthetic fleets: a canary of
+// the clusters whose primary id ends in 7, then the rest.
+const benchRollout = `rollout:
+  - name: canary
+    select: "*-000??7*"
+    soak: 24h
+  - name: rest
+    select: "*"
+    maxConcurrentClusters: 20
+    maxFailures: 3
+`
+
+// BenchmarkLoadAndPlan measures parsing, validating and planning (no
+// policy), of synthetic fleets without and with a rollout section.
 func BenchmarkLoadAndPlan(b *testing.B) {
 	for _, n := range []int{1_000, 10_000, 100_000} {
-		data := fleetgen.YAML(n, 1)
-		b.Run(fmt.Sprint(n), func(b *testing.B) {
-			b.ReportAllocs()
-			b.SetBytes(int64(len(data)))
-			for b.Loop() {
-				inv, err := planner.Parse("bench.yaml", data)
-				if err != nil {
-					b.Fatal(err)
-				}
-				if _, err := planner.Build(inv); err != nil {
-					b.Fatal(err)
-				}
+		for _, staged := range []bool{false, true} {
+			data := fleetgen.YAML(n, 1)
+			name := fmt.Sprint(n)
+			if staged {
+				data = append(data, benchRollout...)
+				name += "/staged"
 			}
-		})
+			b.Run(name, func(b *testing.B) {
+				b.ReportAllocs()
+				b.SetBytes(int64(len(data)))
+				for b.Loop() {
+					inv, err := planner.Parse("bench.yaml", data)
+					if err != nil {
+						b.Fatal(err)
+					}
+					if _, err := planner.Build(inv); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
 	}
 }

@@ -70,6 +70,7 @@ func BuildWith(inv *Inventory, opts Options) (*plans.Plan, error) {
 		}
 		steps = append(steps, cs...)
 	}
+	stages := assignStages(p, inv.rollout, byID(inv), steps)
 	if err := p.err(); err != nil {
 		return nil, err
 	}
@@ -84,6 +85,7 @@ func BuildWith(inv *Inventory, opts Options) (*plans.Plan, error) {
 	plan := &plans.Plan{
 		FormatVersion: plans.FormatVersion,
 		Inputs:        plans.Inputs{Inventory: inv.BaseName(), InventoryDigest: inv.Digest, Selection: opts.Selection},
+		Stages:        stages,
 		Steps:         steps,
 		Instances:     inv.Instances,
 		Summary: plans.Summary{

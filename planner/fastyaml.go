@@ -3,6 +3,8 @@ package planner
 import (
 	"bytes"
 	"strings"
+
+	"gopkg.in/yaml.v3"
 )
 
 // fastParse reads an inventory written in the plain block style rdsup
@@ -13,7 +15,9 @@ import (
 // multi-line strings, escapes, odd indentation, unknown top-level keys — it
 // returns ok=false and the caller parses with yaml.v3; both paths yield the
 // same raw values, so they accept and report exactly the same documents.
-func fastParse(data []byte) (defaults rawValue, items []rawValue, ok bool) {
+// A top-level `rollout:` block, a few lines long, is cut out and read by
+// yaml.v3 alone (see rolloutBlock).
+func fastParse(data []byte) (defaults rawValue, items []rawValue, rollout *yaml.Node, ok bool) {
 	f := fastParser{}
 	defaults = rawValue{kind: kindNull, desc: "nothing"}
 	items = make([]rawValue, 0, bytes.Count(data, []byte("\n- "))+bytes.Count(data, []byte("\n  - ")))
@@ -24,6 +28,8 @@ func fastParse(data []byte) (defaults rawValue, items []rawValue, ok bool) {
 	itemIndent := -1
 	inItems, sawItems := false, false
 	line := 0
+	rolloutLine := 0 // line of `rollout:`, 0: none
+	var rolloutText []byte
 	for len(data) > 0 {
 		line++
 		var raw []byte
@@ -33,7 +39,7 @@ func fastParse(data []byte) (defaults rawValue, items []rawValue, ok bool) {
 			raw, data = data, nil
 		}
 		if bytes.IndexByte(raw, '\t') >= 0 || bytes.IndexByte(raw, '\r') >= 0 {
-			return defaults, nil, false
+			return defaults, nil, nil, false
 		}
 		indent := 0
 		for indent < len(raw) && raw[indent] == ' ' {
@@ -45,7 +51,7 @@ func fastParse(data []byte) (defaults rawValue, items []rawValue, ok bool) {
 		}
 		if text[0] == '-' && len(text) >= 2 && text[1] == ' ' { // a list item
 			if !inItems || (itemIndent >= 0 && indent != itemIndent) {
-				return defaults, nil, false
+				return defaults, nil, nil, false
 			}
 			itemIndent = indent
 			items = append(items, rawValue{kind: kindMapping, line: line, desc: "a mapping", pairs: make([]rawPair, 0, 8)})
@@ -58,37 +64,46 @@ func fastParse(data []byte) (defaults rawValue, items []rawValue, ok bool) {
 			tags, tagsIndent = nil, -1
 			text = raw[indent:]
 			if len(text) == 0 || text[0] == '#' || text[0] == '-' {
-				return defaults, nil, false
+				return defaults, nil, nil, false
 			}
 		}
 		key, rest, ok := f.key(text)
 		if !ok {
-			return defaults, nil, false
+			return defaults, nil, nil, false
 		}
 		switch {
 		case indent == 0: // top level
 			if len(rest) != 0 {
-				return defaults, nil, false
+				return defaults, nil, nil, false
 			}
 			switch key {
 			case "defaults":
 				if inItems || defaults.kind != kindNull {
-					return defaults, nil, false
+					return defaults, nil, nil, false
 				}
 				defaults = rawValue{kind: kindMapping, line: line, desc: "a mapping"}
 				cur, curIndent, tags, tagsIndent = &defaults, -1, nil, -1
 			case "instances":
 				if sawItems {
-					return defaults, nil, false
+					return defaults, nil, nil, false
 				}
 				inItems, sawItems, cur = true, true, nil
+			case "rollout":
+				if rolloutLine > 0 {
+					return defaults, nil, nil, false
+				}
+				rolloutLine = line
+				var n int
+				rolloutText, data, n = rolloutBlock(data)
+				line += n
+				inItems, cur, tags = false, nil, nil
 			default:
-				return defaults, nil, false
+				return defaults, nil, nil, false
 			}
 		case tags != nil && indent > curIndent && (tagsIndent < 0 || indent == tagsIndent): // a block tag
 			v, ok := f.scalar(rest, line)
 			if !ok {
-				return defaults, nil, false
+				return defaults, nil, nil, false
 			}
 			tagsIndent = indent
 			tags.pairs = append(tags.pairs, rawPair{key: key, line: line, v: v})
@@ -98,23 +113,71 @@ func fastParse(data []byte) (defaults rawValue, items []rawValue, ok bool) {
 			var v rawValue
 			if key == "tags" {
 				if v, ok = f.tagsValue(rest, line); !ok {
-					return defaults, nil, false
+					return defaults, nil, nil, false
 				}
 			} else if v, ok = f.scalar(rest, line); !ok {
-				return defaults, nil, false
+				return defaults, nil, nil, false
 			}
 			cur.pairs = append(cur.pairs, rawPair{key: key, line: line, v: v})
 			if key == "tags" && len(rest) == 0 {
 				tags, tagsIndent = &cur.pairs[len(cur.pairs)-1].v, -1
 			}
 		default:
-			return defaults, nil, false
+			return defaults, nil, nil, false
 		}
 	}
 	if len(items) == 0 {
-		return defaults, nil, false
+		return defaults, nil, nil, false
 	}
-	return defaults, items, true
+	if rolloutLine > 0 {
+		if rollout, ok = parseRolloutBlock(rolloutLine, rolloutText); !ok {
+			return defaults, nil, nil, false
+		}
+	}
+	return defaults, items, rollout, true
+}
+
+// rolloutBlock splits off the lines of a top-level block that follow its
+// key's line: blank and comment lines, indented lines, and list items at
+// column 0 (YAML lets a block sequence under a top-level key start there).
+// It returns the block, the rest and how many lines the block has.
+func rolloutBlock(data []byte) (block, rest []byte, lines int) {
+	end := 0
+	for end < len(data) {
+		next := len(data)
+		if i := bytes.IndexByte(data[end:], '\n'); i >= 0 {
+			next = end + i + 1
+		}
+		l := bytes.TrimRight(data[end:next], "\n")
+		if len(l) > 0 && l[0] != ' ' && l[0] != '#' && !(l[0] == '-' && (len(l) == 1 || l[1] == ' ')) {
+			break // the next top-level key (or something the main loop refuses)
+		}
+		end = next
+		lines++
+	}
+	return data[:end], data[end:], lines
+}
+
+// parseRolloutBlock reads a rollout block (its key on line keyLine) with
+// yaml.v3, at its place in the file so that lines are right. ok is false
+// when it is not a well-formed block on its own (an alias to an anchor
+// elsewhere, a syntax error): the whole document then takes the yaml.v3
+// path, which reports what is wrong.
+func parseRolloutBlock(keyLine int, block []byte) (*yaml.Node, bool) {
+	buf := make([]byte, 0, keyLine+len("rollout:\n")+len(block))
+	for range keyLine - 1 {
+		buf = append(buf, '\n')
+	}
+	buf = append(append(buf, "rollout:\n"...), block...)
+	var root yaml.Node
+	if err := yaml.Unmarshal(buf, &root); err != nil || len(root.Content) != 1 {
+		return nil, false
+	}
+	doc := root.Content[0]
+	if doc.Kind != yaml.MappingNode || len(doc.Content) != 2 || doc.Content[0].Value != "rollout" {
+		return nil, false
+	}
+	return doc.Content[1], true
 }
 
 type fastParser struct{}

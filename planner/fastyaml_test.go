@@ -7,6 +7,8 @@ import (
 	"sort"
 	"testing"
 
+	"gopkg.in/yaml.v3"
+
 	"github.com/rdsup/rdsup/planner/fleetgen"
 )
 
@@ -31,9 +33,28 @@ func agreeInputs(t testing.TB) map[string][]byte {
 		"storage":       []byte("defaults:\n  storageGB: 20\ninstances:\n  - id: rm-a\n    storageGB: \"500\"\n  - id: rm-b\n    storageGB: 0x10\n  - id: rm-c\n    storageGB: 1e3\n"),
 		"tags-deeper":   []byte("instances:\n  - id: rm-a\n    tags:\n      env: prod\n      team: x\n    role: primary\n"),
 	}
+	rolloutCases := map[string]string{
+		"rollout-first":     "rollout:\n  - name: a\n    select: \"*\"\ninstances:\n  - id: rm-a\n",
+		"rollout-column-0":  "instances:\n  - id: rm-a\nrollout:\n- name: a\n  select: \"*\"\n# done\n",
+		"rollout-comments":  "instances:\n  - id: rm-a\nrollout:  # stages\n\n  # first\n  - name: a   # x\n    select: '*'\n    soak: 2d\n",
+		"rollout-flow":      "instances:\n  - id: rm-a\nrollout: [{name: a, select: \"*\"}]\n",
+		"rollout-alias-out": "defaults: &d\n  region: x\ninstances:\n  - id: rm-a\nrollout:\n  - *d\n",
+		"rollout-anchor":    "instances:\n  - id: rm-a\nrollout:\n  - &s {name: a, select: \"*\"}\n  - *s\n",
+		"rollout-twice":     "instances:\n  - id: rm-a\nrollout:\n  - {name: a, select: x}\nrollout:\n  - {name: b, select: y}\n",
+		"rollout-then-defs": "instances:\n  - id: rm-a\n    role: primary\nrollout:\n  - name: a\n    select: \"*\"\ndefaults:\n  region: cn-hangzhou\n",
+		"rollout-bad-yaml":  "instances:\n  - id: rm-a\nrollout:\n  - name: [a\n",
+		"rollout-empty":     "instances:\n  - id: rm-a\nrollout:\n",
+		"rollout-tab":       "instances:\n  - id: rm-a\nrollout:\n  - name: a\n\t\n",
+		"rollout-doc-end":   "instances:\n  - id: rm-a\nrollout:\n  - name: a\n---\nx: 1\n",
+	}
+	inputs["fleetgen-rollout"] = append(fleetgen.YAML(40, 3), "rollout:\n  - name: canary\n    select: \"*-00000?*\"\n    soak: 1h\n  - name: rest\n    select: \"*\"\n"...)
+	for name, doc := range rolloutCases {
+		inputs[name] = []byte(doc)
+	}
 	files, _ := filepath.Glob("../testdata/*.yaml")
 	bad, _ := filepath.Glob("../testdata/bad/*.yaml")
-	for _, f := range append(files, bad...) {
+	staged, _ := filepath.Glob("../testdata/rollout/*.yaml")
+	for _, f := range append(append(files, bad...), staged...) {
 		b, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
@@ -50,9 +71,13 @@ func agreeInputs(t testing.TB) map[string][]byte {
 func checkFastAgrees(t *testing.T, data []byte) {
 	t.Helper()
 	textOK, plain := checkText(&problems{}, data)
-	if d, items, ok := fastParse(data); ok && textOK && plain {
+	if d, items, fro, ok := fastParse(data); ok && textOK && plain {
 		p := &problems{file: "x.yaml"}
-		yd, yitems := readYAML(p, data)
+		var ro *yaml.Node
+		yd, yitems := readYAML(p, data, &ro)
+		if (ro == nil) != (fro == nil) {
+			t.Fatalf("rollout section: fast path %v, yaml.v3 %v", fro != nil, ro != nil)
+		}
 		if err := p.err(); err != nil {
 			t.Fatalf("the fast path took a document yaml.v3 refuses:\n%v", err)
 		}
@@ -101,11 +126,14 @@ func TestFastPathAgrees(t *testing.T) {
 	for name, data := range inputs {
 		t.Run(filepath.Base(name), func(t *testing.T) { checkFastAgrees(t, data) })
 	}
-	if _, _, ok := fastParse(fleetgen.YAML(50, 1)); !ok {
+	if _, _, _, ok := fastParse(fleetgen.YAML(50, 1)); !ok {
 		t.Error("the fast path refused a generated fleet")
 	}
-	if _, _, ok := fastParse(inputs["../testdata/fleet.yaml"]); !ok {
+	if _, _, _, ok := fastParse(inputs["../testdata/fleet.yaml"]); !ok {
 		t.Error("the fast path refused the example fleet")
+	}
+	if _, _, ro, ok := fastParse(inputs["fleetgen-rollout"]); !ok || ro == nil {
+		t.Error("the fast path refused a generated fleet with a rollout")
 	}
 }
 

@@ -23,6 +23,7 @@ type Inventory struct {
 	// Defaults are the plain values written under defaults:, by field
 	// name (tags not included).
 	Defaults map[string]string
+	rollout  rollout // the rollout: section (no stages when absent)
 }
 
 // Parse validates inventory bytes; name is used in error messages. Every
@@ -48,7 +49,7 @@ func parse(name string, data []byte, fast, draft bool) (*Inventory, error) {
 	if !ok {
 		return nil, p.err()
 	}
-	defaults, items := readDoc(p, data, fast && plain)
+	defaults, items, ro := readDoc(p, data, fast && plain)
 	if items == nil {
 		return nil, p.err()
 	}
@@ -69,6 +70,8 @@ func parse(name string, data []byte, fast, draft bool) (*Inventory, error) {
 		entries = append(entries, e)
 	}
 	inv.Instances = validate(p, entries, inv.Lines)
+	inv.rollout = readRollout(p, ro)
+	checkRolloutMatches(p, inv.rollout, inv.Instances)
 	if !draft {
 		checkTarget(p, &def, entries)
 	}
@@ -82,17 +85,20 @@ func parse(name string, data []byte, fast, draft bool) (*Inventory, error) {
 // readDoc reads the top level of the inventory: the defaults (a null value
 // when absent) and the instance entries. It returns nil items, with the
 // problem reported, when there is nothing to validate.
-func readDoc(p *problems, data []byte, fast bool) (defaults rawValue, items []rawValue) {
+func readDoc(p *problems, data []byte, fast bool) (defaults rawValue, items []rawValue, rollout *yaml.Node) {
 	if fast {
-		if d, it, ok := fastParse(data); ok {
-			return d, it
+		if d, it, ro, ok := fastParse(data); ok {
+			return d, it, ro
 		}
 	}
-	return readYAML(p, data)
+	defaults, items = readYAML(p, data, &rollout)
+	return defaults, items, rollout
 }
 
-// readYAML is readDoc through yaml.v3, the reference for fastParse.
-func readYAML(p *problems, data []byte) (defaults rawValue, items []rawValue) {
+// readYAML is readDoc through yaml.v3, the reference for fastParse. The
+// rollout section, when there is one, is stored in *rollout (the fast path
+// never reads one).
+func readYAML(p *problems, data []byte, rollout **yaml.Node) (defaults rawValue, items []rawValue) {
 	defaults = rawValue{kind: kindNull, desc: "nothing"}
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	var root, next yaml.Node
@@ -137,8 +143,10 @@ func readYAML(p *problems, data []byte) (defaults rawValue, items []rawValue) {
 			defaults = fromNode(v, 2)
 		case "instances":
 			list = v
+		case "rollout":
+			*rollout = v
 		default:
-			p.add(k.Line, "", "the top level has only `defaults` and `instances`"+suggest(k.Value, []string{"defaults", "instances"}), "unknown top-level field %q", k.Value)
+			p.add(k.Line, "", "the top level has only `defaults`, `instances` and `rollout`"+suggest(k.Value, []string{"defaults", "instances", "rollout"}), "unknown top-level field %q", k.Value)
 		}
 	}
 	if list == nil || (list.Kind == yaml.SequenceNode && len(list.Content) == 0) || (list.Kind == yaml.ScalarNode && list.Tag == "!!null") {

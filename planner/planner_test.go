@@ -53,6 +53,14 @@ func TestBadInventories(t *testing.T) {
 		{"no-target-version", []string{"no-target-version.yaml: targetVersion is not set for any instance (set `targetVersion:` under `defaults:` (or per instance)"}},
 		{"some-target-version", []string{":10: instance rm-b: targetVersion is not set"}},
 		{"bad-storage", []string{":10: instance rm-a: malformed storageGB \"20GB\"", ":13: instance rm-b: malformed storageGB \"-5\"", ":16: instance rm-c: malformed storageGB", ":19: instance rm-d: field \"storageGB\" must be a plain value"}},
+		{"rollout-unmatched", []string{"rollout-unmatched.yaml:15: 1 planned instance(s) match no stage of the rollout: rm-shop-db", `end the rollout with a stage whose select is "*"`}},
+		{"rollout-split-cluster", []string{`cluster rm-pay-db is split across stages: rr-pay-ro1 is in stage "canary", rm-pay-db in stage "production"`}},
+		{"rollout-bad-stages", []string{`:17: stage "canary": soak "a day"`, `:18: stage "canary": unknown field "maxConcurent"`, `:19: stage "canary" is given twice (first at line 15)`,
+			`:22: stage "prod": selector "=prod"`, `:23: stage "prod": maxConcurrentClusters "0"`, `:24: stage "prod": maxFailures "-1"`, `:25: a stage: no name`,
+			`:26: a stage: soak "-2h" is negative`, `:27: stage "two words": malformed name`, `:28: stage "two words": field "select" must be a plain value`,
+			`:31: stage "last": field "select" is given twice`, `:32: stage "typo": select "team=nobody" matches no instance`}},
+		{"rollout-not-a-list", []string{"rollout-not-a-list.yaml:15: rollout must be a list of stages, found a mapping"}},
+		{"rollout-empty", []string{"rollout-empty.yaml:14: rollout lists no stages"}},
 		{"invalid-utf8", []string{"invalid-utf8.yaml:10: invalid UTF-8 (byte 0xe9 in column 22) (save the inventory as UTF-8)"}},
 	}
 	for _, tt := range tests {

@@ -137,6 +137,7 @@ func Compare(old, new *Plan) *Diff {
 		}
 	}
 	d.Instances = instanceChanges(old.Instances, new.Instances)
+	d.Inputs = append(d.Inputs, stageChanges(old.Stages, new.Stages)...)
 	return d
 }
 
@@ -218,6 +219,7 @@ func stepChanges(o, n *Step) []FieldChange {
 	c.add("effectiveTime", o.EffectiveTime, n.EffectiveTime)
 	c.add("dependsOn", strings.Join(o.DependsOn, ", "), strings.Join(n.DependsOn, ", "))
 	c.add("wave", strconv.Itoa(o.Wave), strconv.Itoa(n.Wave))
+	c.add("stage", o.Stage, n.Stage)
 	return c
 }
 

@@ -125,6 +125,9 @@ func (e *encoder) plan(p *Plan) error {
 		e.close('}', false)
 	}
 	e.close('}', false)
+	if len(p.Stages) > 0 {
+		_ = e.array(false, "stages", len(p.Stages), func(i int) error { e.stage(&p.Stages[i]); return nil })
+	}
 	err = e.array(false, "steps", len(p.Steps), func(i int) error {
 		defer e.maybeFlush()
 		return e.step(&p.Steps[i])
@@ -184,6 +187,9 @@ func (e *encoder) step(s *Step) error {
 	e.str(false, "effectiveTime", s.EffectiveTime)
 	e.strings(false, "dependsOn", s.DependsOn)
 	e.int(false, "wave", s.Wave)
+	if s.Stage != "" {
+		e.str(false, "stage", s.Stage)
+	}
 	if e.digest {
 		e.str(false, "clientToken", "")
 	} else {
@@ -203,6 +209,22 @@ func (e *encoder) step(s *Step) error {
 	}
 	e.close('}', false)
 	return nil
+}
+
+func (e *encoder) stage(st *Stage) {
+	e.open('{')
+	e.str(true, "name", st.Name)
+	e.str(false, "select", st.Select)
+	if st.Soak != "" {
+		e.str(false, "soak", st.Soak)
+	}
+	if st.MaxConcurrentClusters != 0 {
+		e.int(false, "maxConcurrentClusters", st.MaxConcurrentClusters)
+	}
+	if st.MaxFailures != nil {
+		e.int(false, "maxFailures", *st.MaxFailures)
+	}
+	e.close('}', false)
 }
 
 func (e *encoder) finding(f *Finding) error {

@@ -47,6 +47,7 @@ func TestEncodeMatchesEncodingJSON(t *testing.T) {
 		{"empty", empty},
 		{"refreshed, with storage", refreshed},
 		{"large", plantest.Large(300)},
+		{"staged", plantest.Staged()},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -31,7 +31,7 @@ func TestRoundTrip(t *testing.T) {
 	if err := plans.Seal(refreshed); err != nil {
 		t.Fatal(err)
 	}
-	for name, p := range map[string]*plans.Plan{"sample": plantest.Sample(), "large": plantest.Large(1001), "refreshed": refreshed} {
+	for name, p := range map[string]*plans.Plan{"sample": plantest.Sample(), "large": plantest.Large(1001), "refreshed": refreshed, "staged": plantest.Staged()} {
 		t.Run(name, func(t *testing.T) {
 			path := writePlan(t, p)
 			got, err := plans.Load(path)

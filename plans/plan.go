@@ -32,7 +32,10 @@ type Plan struct {
 	ID            string    `json:"id"`
 	CreatedAt     time.Time `json:"createdAt"`
 	Inputs        Inputs    `json:"inputs"`
-	Steps         []Step    `json:"steps"`
+	// Stages are the inventory's rollout stages, in order; absent when the
+	// inventory has no rollout: section (see stages.go).
+	Stages []Stage `json:"stages,omitempty"`
+	Steps  []Step  `json:"steps"`
 	// Instances is the inventory snapshot: every instance of the inventory,
 	// with its facts as last seen, sorted by id. Policies and the executor
 	// read status, maintainTime and tags from here.
@@ -97,6 +100,7 @@ type Step struct {
 	EffectiveTime string   `json:"effectiveTime"`
 	DependsOn     []string `json:"dependsOn"` // step ids, sorted; never null
 	Wave          int      `json:"wave"`
+	Stage         string   `json:"stage,omitempty"` // name of its rollout stage; "" when the plan has none
 	ClientToken   string   `json:"clientToken"`
 	Policy        Verdict  `json:"policy"`
 	// EstimateSeconds is how long the step is expected to take (the

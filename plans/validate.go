@@ -80,6 +80,7 @@ func Validate(p *Plan) error {
 		}
 		warnings += len(s.Policy.Warn)
 	}
+	checkStages(p, steps, add)
 	for _, c := range cycles(p, steps) {
 		add("steps %s form a dependsOn cycle (%s → %s)", strings.Join(sortedCopy(c), ", "), strings.Join(c, " → "), c[0])
 	}

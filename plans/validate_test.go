@@ -124,7 +124,7 @@ func TestBadClientTokenRefused(t *testing.T) {
 
 // TestValidateAcceptsPlannerShapes: the plans the tests build are valid.
 func TestValidateAcceptsPlannerShapes(t *testing.T) {
-	for name, p := range map[string]*plans.Plan{"sample": plantest.Sample(), "large": plantest.Large(1001), "empty": {}} {
+	for name, p := range map[string]*plans.Plan{"sample": plantest.Sample(), "large": plantest.Large(1001), "empty": {}, "staged": plantest.Staged()} {
 		plans.Summarize(p)
 		if err := plans.Validate(p); err != nil {
 			t.Errorf("%s: %v", name, err)

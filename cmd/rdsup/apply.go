@@ -53,6 +53,7 @@ type applyOptions struct {
 	exec      executor.Options
 	policy    policyOptions
 	trust     trustOptions
+	sel       selectionOptions // with -i
 
 	stdin          io.Reader
 	stdinTerminal  func() bool
@@ -89,8 +90,13 @@ endpoint that cannot be reached at all (DNS failure, refused connection) is
 retried for 2 minutes, then apply stops as if interrupted and exits 1; run it
 again to resume.
 
-With -i INVENTORY, apply plans first (like rdsup plan), writes the plan to -o
-and applies it. --simulate runs everything against an in-process simulator of
+With -i INVENTORY, apply plans first (like rdsup plan, with its --only,
+--exclude and --with-replicas), writes the plan to -o and applies it.
+
+A plan made from an inventory with a rollout: section runs stage by stage: a
+stage starts when every step of the stages before it succeeded and their
+soak passed; maxConcurrentClusters bounds the clusters in flight in a stage;
+more failed steps than a stage's maxFailures stop the campaign. --simulate runs everything against an in-process simulator of
 the RDS API seeded from the plan's inventory snapshot, with accelerated time;
 no account or network needed.
 
@@ -103,8 +109,9 @@ ALIBABA_CLOUD_SECURITY_TOKEN), the aliyun CLI profile (~/.aliyun/config.json,
 a step outside its window is left pending, and a MaintainTime upgrade the
 cloud accepted but starts only when the instance's window opens is journaled
 with its task as scheduled (rdsup status shows when the window opens); its
-primary is not started. Apply exits 3 once nothing else can progress; the next
-apply polls the scheduled upgrades (never re-sending them) and goes on.
+primary is not started. A campaign whose stage soaks is left there too. Apply
+exits 3 once nothing else can progress; the next apply polls the scheduled
+upgrades (never re-sending them) and goes on.
 
 Apply re-checks steps with the policy set the plan was judged with: given
 another (-p, --data, --no-default-policies), it names what differs and
@@ -156,6 +163,7 @@ denied steps, 3 work left pending (window closed with --no-wait, interrupted).`,
 	_ = cmd.MarkFlagFilename("inventory", "yaml", "yml")
 	o.policy.addFlags(f)
 	o.trust.addFlags(f)
+	o.sel.addFlags(f, "with -i: plan and apply")
 	return cmd
 }
 
@@ -165,6 +173,9 @@ func runApply(ctx context.Context, stdout, stderr io.Writer, o *applyOptions) er
 	}
 	if o.simulate && o.endpoint != "" {
 		return errors.New("--simulate and --endpoint exclude each other")
+	}
+	if o.inventory == "" && o.sel.given() {
+		return errors.New("--only, --exclude and --with-replicas choose what -i INVENTORY plans; a PLANFILE keeps the selection it was planned with (see `rdsup show`)")
 	}
 	if o.exec.UnreachableFor == 0 {
 		o.exec.UnreachableFor = unreachableFor
@@ -257,7 +268,7 @@ func (o *applyOptions) preparePlan(ctx context.Context, stderr io.Writer) (path,
 	}
 	path = o.planPath
 	if o.inventory != "" {
-		p, err := makePlan(ctx, o.inventory, &o.policy, nil)
+		p, err := makePlan(ctx, o.inventory, &o.policy, o.sel.selection())
 		if err != nil {
 			return "", "", cleanup, err
 		}
@@ -390,13 +401,20 @@ func exitOnSecondSignal(ctx context.Context, stderr io.Writer, cleanup func()) f
 func applyOutcome(res *executor.Result, planPath string) error {
 	failed, blocked := res.Count(executor.Failed), res.Count(executor.Blocked)
 	if failed+blocked > 0 {
-		return fmt.Errorf("%d step(s) failed, %d blocked behind them; see the summary; fix the cause and run `rdsup apply %s` again, or make a new plan", failed, blocked, planPath)
+		stopped := ""
+		if note := render.StoppedNote(res.Stages); note != "" {
+			stopped = note + "; "
+		}
+		return fmt.Errorf("%s%d step(s) failed, %d blocked behind them; see the summary; fix the cause and run `rdsup apply %s` again, or make a new plan", stopped, failed, blocked, planPath)
 	}
 	if !res.Done() {
 		left := len(res.Steps) - res.Count(executor.Succeeded)
 		why := "windows closed or --no-wait"
 		if n := res.Count(executor.Scheduled); n > 0 {
 			why = fmt.Sprintf("%d upgrade(s) accepted and scheduled for their maintenance window, see `rdsup status %s`", n, planPath)
+		}
+		if note := render.SoakNote(res.Stages); note != "" {
+			why = note
 		}
 		if res.Interrupted {
 			why = "interrupted"

@@ -24,18 +24,7 @@ type planOptions struct {
 	maxBytes  int
 	policy    policyOptions
 	refresh   refreshOptions
-	only      []string
-	exclude   []string
-	withRepl  bool
-}
-
-// selection is what --only/--exclude/--with-replicas choose, nil when
-// none is given (the plan covers every instance).
-func (o *planOptions) selection() *plans.Selection {
-	if len(o.only) == 0 && len(o.exclude) == 0 && !o.withRepl {
-		return nil
-	}
-	return &plans.Selection{Only: append([]string{}, o.only...), Exclude: append([]string{}, o.exclude...), WithReplicas: o.withRepl}
+	selectionOptions
 }
 
 // buildPlan orders the steps, one per hop along the policy data's
@@ -63,6 +52,11 @@ every step against the policies, writes the plan file and prints it.
 (rm-pay-*), tag=value, tag!=value, region=…; terms joined by commas must all
 hold. A selected primary needs its replicas (--with-replicas adds them).
 
+An inventory's optional rollout: section lists stages (name, select in the
+syntax of --only, and the gates soak, maxConcurrentClusters, maxFailures);
+every planned instance goes to the first stage that selects it, a cluster
+all to one stage. The plan records the stages and each step's stage.
+
 With --refresh, plan first reads every instance's live state from the API
 (--endpoint, --profile, --qps as for apply), prints what differs from the
 inventory, and plans with the live facts (the plan records inputs.refreshedAt).
@@ -85,9 +79,7 @@ is denied by policy.`,
 	addMaxBytesFlag(f, &o.maxBytes)
 	o.policy.addFlags(f)
 	o.refresh.addFlags(f)
-	f.StringArrayVar(&o.only, "only", nil, "plan only instances matching SEL: an id, a glob (rm-pay-*), tag=value, tag!=value, region=…; terms joined by commas must all hold; repeatable (any matches)")
-	f.StringArrayVar(&o.exclude, "exclude", nil, "leave out instances matching SEL (same syntax as --only); repeatable")
-	f.BoolVar(&o.withRepl, "with-replicas", false, "add the replicas of every selected primary (a primary is upgraded only after its replicas)")
+	o.selectionOptions.addFlags(f, "plan")
 	return cmd
 }
 

@@ -99,6 +99,8 @@ func TestReadme(t *testing.T) {
 			setup: func(t *testing.T, script string, env []string) (string, []string) {
 				return script, readmeCloud(t, filepath.Join(testdata, "fleet.yaml"), filepath.Join(bin, "rdsup"), env)
 			}},
+		{name: "rollout", stdout: []string{"maxConcurrentClusters: 1", "│ canary ", "stage canary soaks until", "exit 3"},
+			setup: func(t *testing.T, script string, env []string) (string, []string) { return script, env }},
 		{name: "discover", stdout: []string{"7 steps"},
 			setup: func(t *testing.T, script string, env []string) (string, []string) {
 				return strings.ReplaceAll(script, "127.0.0.1:8790", "127.0.0.1:"+strconv.Itoa(freePort(t))), env

@@ -43,6 +43,7 @@ func (markdownRenderer) Render(w io.Writer, p *plans.Plan, o Options) error {
 	d.room = d.max - markdownReserve
 	v := newView(p, Shown(len(p.Steps), o.Limit))
 	writeMarkdownSummary(d, p)
+	writeMarkdownStages(d, p)
 	writeMarkdownFindings(d, v, o.Limit)
 	writeMarkdownSteps(d, v, o.Limit)
 	d.finish()

@@ -22,7 +22,7 @@ func TestGolden(t *testing.T) {
 	if err := plans.Seal(emptyPlan); err != nil {
 		t.Fatal(err)
 	}
-	plansByName := map[string]*plans.Plan{"sample": plantest.Sample(), "empty": emptyPlan}
+	plansByName := map[string]*plans.Plan{"sample": plantest.Sample(), "empty": emptyPlan, "staged": plantest.Staged()}
 	ext := map[string]string{render.Table: "txt", render.Markdown: "md", render.JSON: "json"}
 	for name, p := range plansByName {
 		for _, format := range render.Formats() {

@@ -46,6 +46,12 @@ func statusTable(w io.Writer, st executor.PlanStatus, o Options) error {
 		fmt.Fprintf(w, "running  %s\n", st.RunningApply)
 	}
 	fmt.Fprintln(w)
+	if len(st.Stages) > 0 {
+		if err := WriteStageStatus(w, st.Stages, time.Time{}, o.Width); err != nil {
+			return err
+		}
+		fmt.Fprintln(w)
+	}
 	shown, hidden := firstRows(st.Steps, func(s executor.StepStatus) bool { return s.State != executor.Succeeded }, o.Limit)
 	rows := make([][]string, len(shown))
 	for i, s := range shown {

@@ -45,6 +45,10 @@ func Summary(w io.Writer, res *executor.Result, o Options, hint string) error {
 	}
 	fmt.Fprintf(w, "%d steps: %s in %s; %d API calls (%.1f per step)\n", len(res.Steps), Counts(counts),
 		res.Finished.Sub(res.Started).Round(time.Millisecond), res.APICalls, float64(res.APICalls)/float64(max(1, len(res.Steps))))
+	if len(res.Stages) > 0 {
+		fmt.Fprintln(w)
+		return WriteStageStatus(w, res.Stages, res.Finished, o.Width)
+	}
 	return nil
 }
 

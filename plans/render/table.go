@@ -47,6 +47,9 @@ var findingColumns = []Column{
 func (tableRenderer) Render(w io.Writer, p *plans.Plan, o Options) error {
 	bw := bufio.NewWriterSize(w, 64<<10)
 	writeTableSummary(bw, p, o.Width)
+	if err := writePlanStages(bw, p, o.Width); err != nil {
+		return fmt.Errorf("render table: %w", err)
+	}
 	if len(p.Steps) == 0 {
 		fmt.Fprintln(bw, "\n"+fitCell("No steps: every instance is already at its target version.", widthOr(o.Width), true))
 		return bw.Flush()
@@ -109,7 +112,8 @@ func writeStepTable(w io.Writer, v *view, o Options) error {
 	for i := range rows {
 		rows[i] = stepRow(v, i)
 	}
-	if err := WriteTable(w, stepColumns, rows, o.Width); err != nil {
+	cols, rows := stageColumn(v.p, stepColumns, rows)
+	if err := WriteTable(w, cols, rows, o.Width); err != nil {
 		return err
 	}
 	if more := More(len(v.p.Steps)-n, "steps"); more != "" {
