@@ -19,8 +19,10 @@ type WindowFunc func(s plans.Step, inst plans.Instance, now time.Time) (open boo
 // Gate holds ready steps back, e.g. the stages of a staged rollout (a
 // stage starts when the previous one succeeded and soaked; at most so
 // many clusters at once). Admit is asked when a ready step would start at
-// now: false holds it until retry (zero: until another step ends), when
-// it is asked again. Started and Ended tell the gate what runs.
+// now, before the window rule, as apply asks its stage gate: false holds
+// it until retry (zero: until another step ends), when it is asked again.
+// Started follows an admission (the step may still wait for its window);
+// Ended tells when a step's upgrade ended.
 type Gate interface {
 	Admit(s *plans.Step, now time.Time) (ok bool, retry time.Time)
 	Started(s *plans.Step, now time.Time)
@@ -64,7 +66,15 @@ type Schedule struct {
 	Concurrency int
 	Steps       []Step // in plan order
 	Clusters    []Cluster
+	Stages      []Stage // the plan's rollout stages, in order; nil without
 	ExtraNights []ExtraNight
+}
+
+// Stage is when one rollout stage's steps run.
+type Stage struct {
+	Name       string
+	Steps      int
+	Start, End time.Time // zero when none of its steps starts
 }
 
 // Cluster is when one cluster's steps run.
@@ -175,7 +185,8 @@ func (r *run) launch() {
 		n := heap.Pop(&r.ready).(*node)
 		s := &r.p.Steps[n.i]
 		if r.o.Gate != nil {
-			if ok, retry := r.o.Gate.Admit(s, r.now); !ok {
+			ok, retry := r.o.Gate.Admit(s, r.now)
+			if !ok {
 				if retry.After(r.now) {
 					r.waiting = append(r.waiting, timed{retry, n})
 				} else {
@@ -183,6 +194,7 @@ func (r *run) launch() {
 				}
 				continue
 			}
+			r.o.Gate.Started(s, r.now) // as apply: its cluster is in flight, window or not
 		}
 		inst := plans.Instance{ID: s.InstanceID}
 		if in := r.p.Instance(s.InstanceID); in != nil {
@@ -210,9 +222,6 @@ func (r *run) launch() {
 		n.st.Start, n.st.End, n.st.Slot = start, start.Add(r.duration(n.i)), slot
 		if slot {
 			r.slots++
-		}
-		if r.o.Gate != nil {
-			r.o.Gate.Started(s, start)
 		}
 		heap.Push(&r.running, n)
 	}
@@ -337,8 +346,40 @@ func (r *run) result() *Schedule {
 	for _, id := range order {
 		s.Clusters = append(s.Clusters, *byCluster[id])
 	}
+	s.Stages = stages(r.p, s)
 	s.ExtraNights = extraNights(r.p, s)
 	return s
+}
+
+// stages collects when each of the plan's rollout stages runs.
+func stages(p *plans.Plan, s *Schedule) []Stage {
+	if len(p.Stages) == 0 {
+		return nil
+	}
+	out := make([]Stage, len(p.Stages))
+	idx := map[string]int{}
+	for i, st := range p.Stages {
+		out[i].Name = st.Name
+		idx[st.Name] = i
+	}
+	for i, st := range s.Steps {
+		k, ok := idx[p.Steps[i].Stage]
+		if !ok {
+			continue
+		}
+		g := &out[k]
+		g.Steps++
+		if st.Start.IsZero() {
+			continue
+		}
+		if g.Start.IsZero() || st.Start.Before(g.Start) {
+			g.Start = st.Start
+		}
+		if st.End.After(g.End) {
+			g.End = st.End
+		}
+	}
+	return out
 }
 
 // readyQueue orders ready steps as the executor does: longest remaining

@@ -38,7 +38,11 @@ MaintainTime upgrades run when their instance's window opens; an Immediate
 step asks the policies (the built-in window rule, -p, --data) as apply does
 and waits for the time their denial lifts.
 
-It prints when each step starts and ends, when the campaign finishes, and
+A plan with rollout stages runs them as apply does: a stage starts when
+the stages before it succeeded and soaked, with at most its
+maxConcurrentClusters clusters in flight.
+
+It prints when each step starts and ends, each stage, when the campaign finishes, and
 the clusters that need an extra night because the primary's window opens
 before its replicas are done, with the maintainTime that would save it.
 The table shows the first --limit steps (those that never start first,
@@ -93,7 +97,11 @@ func runSchedule(ctx context.Context, stdout io.Writer, o *scheduleOptions) erro
 		return err
 	}
 	window, errs := policyWindow(ctx, eng, p)
-	s, err := schedule.Run(p, schedule.Options{From: from, Concurrency: o.concurrency, Window: schedule.WindowFunc(window)})
+	so := schedule.Options{From: from, Concurrency: o.concurrency, Window: schedule.WindowFunc(window)}
+	if len(p.Stages) > 0 {
+		so.Gate = stageGate{executor.NewStageGate(p)}
+	}
+	s, err := schedule.Run(p, so)
 	if err != nil {
 		return err
 	}
@@ -121,3 +129,23 @@ func runSchedule(ctx context.Context, stdout io.Writer, o *scheduleOptions) erro
 	}
 	return nil
 }
+
+// stageGate drives apply's rollout gates (executor.StageGate) on the
+// preview's virtual clock: a stage starts when the stages before it
+// succeeded and soaked, with at most maxConcurrentClusters clusters in
+// flight. The preview has no failures, so maxFailures never stops it.
+type stageGate struct{ g *executor.StageGate }
+
+func (a stageGate) Admit(s *plans.Step, now time.Time) (bool, time.Time) {
+	switch v, until := a.g.Ready(s.ID, now); v {
+	case executor.GateOpen:
+		return true, time.Time{}
+	case executor.GateSoaking:
+		return false, until
+	default:
+		return false, time.Time{}
+	}
+}
+
+func (a stageGate) Started(s *plans.Step, _ time.Time) { a.g.NoteStarted(s.ID) }
+func (a stageGate) Ended(s *plans.Step, at time.Time)  { a.g.NoteDone(s.ID, at) }

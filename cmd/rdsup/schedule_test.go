@@ -170,3 +170,63 @@ func TestScheduleJSONConsistent(t *testing.T) {
 		})
 	}
 }
+
+// A staged plan previews its stages as apply gates them: production starts
+// when canary is done and soaked 24 h, one cluster at a time; rest after
+// production.
+func TestScheduleStages(t *testing.T) {
+	path, p := planFile(t, "../../testdata/rollout/fleet.yaml", "--at", "2026-01-05T10:00:00Z")
+	stdout, _ := cliCase{name: "json", args: []string{"schedule", path, "--from", "2026-01-05T10:00:00Z", "--format", "json"}}.check(t)
+	var got struct {
+		Steps  []struct{ ID, Cluster, Start, End string } `json:"steps"`
+		Stages []struct {
+			Name       string
+			Steps      int
+			Start, End string
+		} `json:"stages"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &got); err != nil {
+		t.Fatal(err)
+	}
+	if len(got.Stages) != 3 || got.Stages[0].Name != "canary" || got.Stages[1].Name != "production" || got.Stages[2].Name != "rest" {
+		t.Fatalf("stages %+v, want canary, production, rest", got.Stages)
+	}
+	at := func(s string) time.Time {
+		v, err := time.Parse(time.RFC3339, s)
+		if err != nil {
+			t.Fatalf("time %q: %v", s, err)
+		}
+		return v
+	}
+	canary, prod, rest := got.Stages[0], got.Stages[1], got.Stages[2]
+	if want := at(canary.End).Add(24 * time.Hour); !at(prod.Start).Equal(want) {
+		t.Errorf("production starts %s, want canary's end + 24h soak = %s", prod.Start, want)
+	}
+	if at(rest.Start).Before(at(prod.End)) {
+		t.Errorf("rest starts %s, before production ends %s", rest.Start, prod.End)
+	}
+	// maxConcurrentClusters 1: production's clusters do not overlap
+	span := map[string][2]time.Time{}
+	for i, st := range got.Steps {
+		if p.Steps[i].Stage != "production" {
+			continue
+		}
+		s := span[st.Cluster]
+		if s[0].IsZero() || at(st.Start).Before(s[0]) {
+			s[0] = at(st.Start)
+		}
+		if at(st.End).After(s[1]) {
+			s[1] = at(st.End)
+		}
+		span[st.Cluster] = s
+	}
+	for a, x := range span {
+		for b, y := range span {
+			if a < b && x[0].Before(y[1]) && y[0].Before(x[1]) {
+				t.Errorf("production clusters %s (%s–%s) and %s (%s–%s) overlap", a, x[0], x[1], b, y[0], y[1])
+			}
+		}
+	}
+	cliCase{name: "table", args: []string{"schedule", path, "--from", "2026-01-05T10:00:00Z"},
+		stdout: []string{"Stage canary: 2 steps, 2026-01-05T10:00:00Z", "Stage production: 4 steps", "Stage rest: 1 steps"}}.check(t)
+}

@@ -20,6 +20,7 @@ type jsonSchedule struct {
 	Concurrency int                `json:"concurrency"`
 	Steps       []jsonSchedStep    `json:"steps"`
 	Clusters    []jsonSchedCluster `json:"clusters"`
+	Stages      []jsonSchedStage   `json:"stages,omitempty"` // only for a plan with rollout stages
 	ExtraNights []jsonExtraNight   `json:"extraNights"`
 }
 
@@ -37,6 +38,13 @@ type jsonSchedStep struct {
 
 type jsonSchedCluster struct {
 	ID    string `json:"id"`
+	Steps int    `json:"steps"`
+	Start string `json:"start,omitempty"`
+	End   string `json:"end,omitempty"`
+}
+
+type jsonSchedStage struct {
+	Name  string `json:"name"`
 	Steps int    `json:"steps"`
 	Start string `json:"start,omitempty"`
 	End   string `json:"end,omitempty"`
@@ -69,6 +77,9 @@ func (scheduleJSON) RenderSchedule(w io.Writer, _ *plans.Plan, s *schedule.Sched
 	}
 	for _, c := range s.Clusters {
 		out.Clusters = append(out.Clusters, jsonSchedCluster{ID: c.ID, Steps: c.Steps, Start: stamp(c.Start), End: stamp(c.End)})
+	}
+	for _, st := range s.Stages {
+		out.Stages = append(out.Stages, jsonSchedStage{Name: st.Name, Steps: st.Steps, Start: stamp(st.Start), End: stamp(st.End)})
 	}
 	for _, e := range s.ExtraNights {
 		out.ExtraNights = append(out.ExtraNights, jsonExtraNight{Cluster: e.Cluster, Step: e.Step, ReplicasDone: stamp(e.ReplicasDone),

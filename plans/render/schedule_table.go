@@ -34,6 +34,13 @@ func (scheduleTable) RenderSchedule(w io.Writer, _ *plans.Plan, s *schedule.Sche
 		fmt.Fprintf(w, "; %d never start", never)
 	}
 	fmt.Fprintln(w)
+	for _, st := range s.Stages {
+		if st.Start.IsZero() {
+			fmt.Fprintf(w, "Stage %s: %d steps, never starts\n", st.Name, st.Steps)
+			continue
+		}
+		fmt.Fprintf(w, "Stage %s: %d steps, %s – %s\n", st.Name, st.Steps, stamp(st.Start), stamp(st.End))
+	}
 	fmt.Fprintf(w, "Extra nights: %d cluster(s) whose primary's window opens before its replicas are done\n", len(s.ExtraNights))
 	nights := s.ExtraNights[:Shown(len(s.ExtraNights), o.Limit)]
 	for _, e := range nights {
