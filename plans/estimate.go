@@ -39,12 +39,15 @@ func EstimateUpgrade(role string, storageGB int) time.Duration {
 // estimateSeconds, or for a plan written before steps carried one, the
 // model applied to its instance's snapshot.
 func (p *Plan) Estimate(i int) time.Duration {
-	s := &p.Steps[i]
+	return estimate(&p.Steps[i], p.Instance)
+}
+
+func estimate(s *Step, instance func(id string) *Instance) time.Duration {
 	if s.EstimateSeconds > 0 {
 		return time.Duration(s.EstimateSeconds) * time.Second
 	}
 	gb := 0
-	if in := p.Instance(s.InstanceID); in != nil {
+	if in := instance(s.InstanceID); in != nil {
 		gb = in.StorageGB
 	}
 	return EstimateUpgrade(s.Role, gb)
@@ -68,6 +71,11 @@ func RemainingPath(p *Plan) []time.Duration {
 			}
 		}
 	}
+	inst := make(map[string]*Instance, len(p.Instances))
+	for i := range p.Instances {
+		inst[p.Instances[i].ID] = &p.Instances[i]
+	}
+	byID := func(id string) *Instance { return inst[id] }
 	rem := make([]time.Duration, len(p.Steps))
 	done := make([]bool, len(p.Steps))
 	var visit func(i int) time.Duration
@@ -80,7 +88,7 @@ func RemainingPath(p *Plan) []time.Duration {
 		for _, j := range dependents[i] {
 			after = max(after, visit(j))
 		}
-		rem[i] = p.Estimate(i) + after
+		rem[i] = estimate(&p.Steps[i], byID) + after
 		return rem[i]
 	}
 	for i := range p.Steps {

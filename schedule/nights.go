@@ -37,14 +37,14 @@ const MinSaving = 12 * time.Hour
 // their maintenance window after their replicas were done (the window had
 // opened before) where a window opening when the replicas are done, of the
 // same length, would start them at least MinSaving sooner.
-func extraNights(p *plans.Plan, s *Schedule) []ExtraNight {
+func extraNights(p *plans.Plan, s *Schedule, inst map[string]*plans.Instance) []ExtraNight {
 	var out []ExtraNight
 	for i, st := range s.Steps {
 		ps := &p.Steps[i]
 		if ps.Role != plans.RolePrimary || len(ps.DependsOn) == 0 || !st.WindowWait || st.Start.IsZero() {
 			continue
 		}
-		in := p.Instance(ps.InstanceID)
+		in := inst[ps.InstanceID]
 		if in == nil {
 			continue
 		}

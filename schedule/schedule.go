@@ -112,6 +112,7 @@ type node struct {
 
 type run struct {
 	p     *plans.Plan
+	inst  map[string]*plans.Instance
 	o     Options
 	nodes []*node
 	out   []Step
@@ -119,7 +120,7 @@ type run struct {
 	ready readyQueue
 	// waiting: back to ready at their time (window, gate retry);
 	// held: back to ready when a step ends (gate)
-	waiting []timed
+	waiting waitQueue
 	held    []*node
 	running endQueue
 	slots   int
@@ -131,7 +132,10 @@ type timed struct {
 }
 
 func newRun(p *plans.Plan, o Options) *run {
-	r := &run{p: p, o: o, now: o.From.UTC(), out: make([]Step, len(p.Steps))}
+	r := &run{p: p, o: o, now: o.From.UTC(), out: make([]Step, len(p.Steps)), inst: make(map[string]*plans.Instance, len(p.Instances))}
+	for i := range p.Instances {
+		r.inst[p.Instances[i].ID] = &p.Instances[i]
+	}
 	rem := plans.RemainingPath(p)
 	byID := make(map[string]*node, len(p.Steps))
 	for i, s := range p.Steps {
@@ -159,7 +163,14 @@ func (r *run) duration(i int) time.Duration {
 	if r.o.Duration != nil {
 		return r.o.Duration(i)
 	}
-	return r.p.Estimate(i)
+	if s := r.p.Steps[i]; s.EstimateSeconds > 0 {
+		return time.Duration(s.EstimateSeconds) * time.Second
+	}
+	gb := 0
+	if in := r.inst[r.p.Steps[i].InstanceID]; in != nil {
+		gb = in.StorageGB
+	}
+	return plans.EstimateUpgrade(r.p.Steps[i].Role, gb)
 }
 
 // loop plays events in time order until nothing is left to happen.
@@ -188,7 +199,7 @@ func (r *run) launch() {
 			ok, retry := r.o.Gate.Admit(s, r.now)
 			if !ok {
 				if retry.After(r.now) {
-					r.waiting = append(r.waiting, timed{retry, n})
+					heap.Push(&r.waiting, timed{retry, n})
 				} else {
 					r.held = append(r.held, n)
 				}
@@ -197,7 +208,7 @@ func (r *run) launch() {
 			r.o.Gate.Started(s, r.now) // as apply: its cluster is in flight, window or not
 		}
 		inst := plans.Instance{ID: s.InstanceID}
-		if in := r.p.Instance(s.InstanceID); in != nil {
+		if in := r.inst[s.InstanceID]; in != nil {
 			inst = *in
 		}
 		if r.o.Window != nil {
@@ -209,7 +220,7 @@ func (r *run) launch() {
 					continue
 				}
 				n.st.WindowWait = true
-				r.waiting = append(r.waiting, timed{opens, n})
+				heap.Push(&r.waiting, timed{opens, n})
 				continue
 			}
 		}
@@ -266,10 +277,8 @@ func (r *run) next() (time.Time, bool) {
 	if r.running.Len() > 0 {
 		t = r.running[0].st.End
 	}
-	for _, w := range r.waiting {
-		if t.IsZero() || w.at.Before(t) {
-			t = w.at
-		}
+	if r.waiting.Len() > 0 && (t.IsZero() || r.waiting[0].at.Before(t)) {
+		t = r.waiting[0].at
 	}
 	return t, !t.IsZero()
 }
@@ -293,15 +302,9 @@ func (r *run) advance() {
 			}
 		}
 	}
-	keep := r.waiting[:0]
-	for _, w := range r.waiting {
-		if w.at.After(r.now) {
-			keep = append(keep, w)
-			continue
-		}
-		heap.Push(&r.ready, w.n)
+	for r.waiting.Len() > 0 && !r.waiting[0].at.After(r.now) {
+		heap.Push(&r.ready, heap.Pop(&r.waiting).(timed).n)
 	}
-	r.waiting = keep
 	if ended {
 		for _, n := range r.held {
 			heap.Push(&r.ready, n)
@@ -347,7 +350,7 @@ func (r *run) result() *Schedule {
 		s.Clusters = append(s.Clusters, *byCluster[id])
 	}
 	s.Stages = stages(r.p, s)
-	s.ExtraNights = extraNights(r.p, s)
+	s.ExtraNights = extraNights(r.p, s, r.inst)
 	return s
 }
 
@@ -419,4 +422,24 @@ func (q *endQueue) Pop() any {
 	n := old[len(old)-1]
 	*q = old[:len(old)-1]
 	return n
+}
+
+// waitQueue orders waiting steps by the time they may be asked again,
+// then plan order.
+type waitQueue []timed
+
+func (q waitQueue) Len() int { return len(q) }
+func (q waitQueue) Less(i, j int) bool {
+	if !q[i].at.Equal(q[j].at) {
+		return q[i].at.Before(q[j].at)
+	}
+	return q[i].n.i < q[j].n.i
+}
+func (q waitQueue) Swap(i, j int) { q[i], q[j] = q[j], q[i] }
+func (q *waitQueue) Push(x any)   { *q = append(*q, x.(timed)) }
+func (q *waitQueue) Pop() any {
+	old := *q
+	w := old[len(old)-1]
+	*q = old[:len(old)-1]
+	return w
 }

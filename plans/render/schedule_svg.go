@@ -75,13 +75,17 @@ func (scheduleSVG) RenderSchedule(w io.Writer, p *plans.Plan, s *schedule.Schedu
 		x0, x1 := max(l.x(d), svgLabel), min(l.x(d.Add(24*time.Hour)), svgLabel+svgChart)
 		fmt.Fprintf(bw, `<rect x="%.1f" y="%d" width="%.1f" height="%d" fill="#f2f2f2"/>`+"\n", x0, chartTop, x1-x0, chartBottom-chartTop)
 	}
+	inst := make(map[string]*plans.Instance, len(p.Instances))
+	for i := range p.Instances {
+		inst[p.Instances[i].ID] = &p.Instances[i]
+	}
 	y := chartTop
 	for i, c := range rows {
 		if i%AxisEvery == 0 {
 			svgAxisAt(bw, l, ticks, y)
 			y += svgAxis
 		}
-		svgClusterRow(bw, p, s, l, c, y, to, late[c.ID])
+		svgClusterRow(bw, inst[c.ID], s, l, c, y, to, late[c.ID])
 		y += svgRow
 	}
 	if len(rows) == 0 {
@@ -122,14 +126,14 @@ func svgRows(s *schedule.Schedule) []svgClusterSteps {
 	return rows
 }
 
-func svgClusterRow(w *bufio.Writer, p *plans.Plan, s *schedule.Schedule, l svgLayout, c svgClusterSteps, y int, to time.Time, late bool) {
+func svgClusterRow(w *bufio.Writer, in *plans.Instance, s *schedule.Schedule, l svgLayout, c svgClusterSteps, y int, to time.Time, late bool) {
 	label, fill := c.ID, "#222"
 	if late {
 		label, fill = c.ID+" (+1 night)", "#c00"
 	}
 	fmt.Fprintf(w, `<g><title>%s</title>`, esc(fmt.Sprintf("cluster %s: %d steps, %s – %s", c.ID, c.Steps, orDash(stamp(c.Start)), orDash(stamp(c.End)))))
 	fmt.Fprintf(w, `<text x="4" y="%d" fill="%s">%s</text>`, y+10, fill, esc(label))
-	if in := p.Instance(c.ID); in != nil {
+	if in != nil {
 		if start, end, err := plans.ParseWindow(in.MaintainTime); err == nil {
 			length := end - start
 			if length <= 0 {
