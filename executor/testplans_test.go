@@ -42,9 +42,27 @@ func FleetPlan(t testing.TB, n int, seed int64) *plans.Plan {
 	return PlanFromYAML(t, fmt.Sprintf("fleet-%d-%d.yaml", n, seed), y)
 }
 
-// BenchDuration spreads upgrade times over 200–800 ms of real time (the
-// shape of 10–40 minutes, scaled), primaries 1.5× longer.
+// BenchDuration is the simulator's duration model at benchmark scale: each
+// instance's estimate (plans.EstimateUpgrade by role and storageGB, the
+// steps' estimateSeconds) at 20 ms of real time per estimated minute
+// (10–40 minutes → 200–800 ms), times seeded noise within ±20%, as
+// rdssim draws it. The scheduler knows the estimates, not the noise.
 func BenchDuration(p *plans.Plan) func(string) time.Duration {
+	est := map[string]time.Duration{}
+	for i, s := range p.Steps {
+		est[s.InstanceID] = p.Estimate(i)
+	}
+	return func(id string) time.Duration {
+		h := fnv.New32a()
+		h.Write([]byte(id))
+		f := 0.8 + 0.4*float64(h.Sum32()%1000)/1000
+		return time.Duration(float64(est[id]) / float64(time.Minute) * f * float64(20*time.Millisecond)).Round(time.Millisecond)
+	}
+}
+
+// HashDuration is the benchmarks' earlier duration model, unrelated to the
+// estimates: 200–800 ms from a hash of the id, primaries 1.5× longer.
+func HashDuration(p *plans.Plan) func(string) time.Duration {
 	primary := map[string]bool{}
 	for _, in := range p.Instances {
 		primary[in.ID] = in.Role == plans.RolePrimary

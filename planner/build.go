@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/rdsup/rdsup/plans"
 )
@@ -254,5 +255,6 @@ func newStep(in *plans.Instance, cluster string) plans.Step {
 		ID: in.ID, InstanceID: in.ID, Region: in.Region, Engine: in.Engine, Role: in.Role,
 		Cluster: cluster, FromVersion: in.EngineVersion, ToVersion: in.TargetVersion,
 		EffectiveTime: in.EffectiveTime, DependsOn: []string{},
+		EstimateSeconds: int(plans.EstimateUpgrade(in.Role, in.StorageGB) / time.Second),
 	}
 }

@@ -204,6 +204,9 @@ func (e *encoder) step(s *Step) error {
 		}
 	}
 	e.close('}', false)
+	if s.EstimateSeconds != 0 { // absent in plans written before estimates
+		e.int(false, "estimateSeconds", s.EstimateSeconds)
+	}
 	e.close('}', false)
 	return nil
 }

@@ -103,6 +103,10 @@ type Step struct {
 	Stage         string   `json:"stage,omitempty"` // name of its rollout stage; "" when the plan has none
 	ClientToken   string   `json:"clientToken"`
 	Policy        Verdict  `json:"policy"`
+	// EstimateSeconds is how long the step is expected to take (the
+	// duration model of estimate.go, from the instance's role and
+	// storageGB); absent in plans written before it existed.
+	EstimateSeconds int `json:"estimateSeconds,omitempty"`
 }
 
 // Verdict holds the policy findings for one step.

@@ -62,6 +62,9 @@ func Validate(p *Plan) error {
 		if s.EffectiveTime != EffectiveImmediate && s.EffectiveTime != EffectiveMaintenance {
 			add("step %s has effectiveTime %q; want %s or %s", s.ID, s.EffectiveTime, EffectiveImmediate, EffectiveMaintenance)
 		}
+		if s.EstimateSeconds < 0 {
+			add("step %s has estimateSeconds %d; want a positive number of seconds (or none)", s.ID, s.EstimateSeconds)
+		}
 		for k, d := range s.DependsOn {
 			switch _, ok := steps[d]; {
 			case d == s.ID:

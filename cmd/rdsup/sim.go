@@ -74,7 +74,7 @@ a failing run can be replayed.`,
 	f := cmd.Flags()
 	f.StringVarP(&o.inventory, "inventory", "i", "", "inventory YAML file to seed the fleet (optional when --state exists)")
 	f.StringVar(&o.listen, "listen", "127.0.0.1:8790", "address to listen on (port 0 picks a free one)")
-	f.DurationVar(&o.upgradeDuration, "upgrade-duration", 0, "how long each upgrade takes on the simulator clock (0: a realistic 10–45 min spread)")
+	f.DurationVar(&o.upgradeDuration, "upgrade-duration", 0, "how long each upgrade takes on the simulator clock (0: the planner's duration model by role and storage, ±20% seeded noise)")
 	f.Float64Var(&o.timeScale, "time-scale", 1, "simulated seconds per real second (60: a 10-minute upgrade takes 10 s)")
 	f.Int64Var(&o.seed, "seed", 1, "seed for every random choice (faults, durations)")
 	f.StringVar(&o.state, "state", "", "state file: loaded when it exists, saved periodically and on shutdown")

@@ -23,8 +23,9 @@ type Options struct {
 
 	Clock Clock // nil → real time (UTC)
 	// UpgradeDuration is how long every upgrade takes on the simulator's
-	// clock; 0 → a realistic spread (10–30 minutes, primaries 1.5× longer)
-	// drawn from Seed per instance.
+	// clock; 0 → the planner's duration model (plans.EstimateUpgrade: base
+	// + per GB of the instance's storage, primaries 1.5× longer) times a
+	// noise factor within ±DurationNoise drawn from Seed per instance.
 	UpgradeDuration time.Duration
 	// DurationFor, when set and returning > 0, overrides the duration for
 	// one instance (makespan tests).
@@ -366,11 +367,23 @@ func (s *Sim) duration(in *instance) time.Duration {
 	if s.opts.UpgradeDuration > 0 {
 		return s.opts.UpgradeDuration
 	}
-	d := 10*time.Minute + time.Duration(chance(s.opts.Seed, "duration", in.ID, 0)*float64(20*time.Minute))
-	if in.Type == TypePrimary {
-		d = d * 3 / 2
+	return modelDuration(s.opts.Seed, in.ID, in.Type, in.StorageGB)
+}
+
+// DurationNoise is the spread of the simulator's upgrade durations around
+// the planner's estimate: each instance's upgrade takes the estimate times
+// a factor drawn from Seed in [1-DurationNoise, 1+DurationNoise).
+const DurationNoise = 0.2
+
+// modelDuration is the duration model of plans.EstimateUpgrade (base +
+// per GB of the instance's storage, primaries 1.5×) with seeded noise.
+func modelDuration(seed int64, id, typ string, storageGB int) time.Duration {
+	role := plans.RoleReadOnly
+	if typ == TypePrimary {
+		role = plans.RolePrimary
 	}
-	return d.Round(time.Second)
+	f := 1 - DurationNoise + 2*DurationNoise*chance(seed, "duration", id, 0)
+	return time.Duration(float64(plans.EstimateUpgrade(role, storageGB)) * f).Round(time.Second)
 }
 
 // clusterVersionsLocked returns the engine version of every instance of

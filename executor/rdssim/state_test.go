@@ -13,6 +13,7 @@ import (
 
 	"github.com/rdsup/rdsup/executor/rdssim"
 	"github.com/rdsup/rdsup/executor/rdssim/rdssimtest"
+	"github.com/rdsup/rdsup/plans"
 )
 
 func TestSaveLoadRoundTrip(t *testing.T) {
@@ -118,11 +119,15 @@ func TestUpgradeDurations(t *testing.T) {
 	if a, b := spread(3, "rm-crm"), spread(3, "rm-crm"); a != b {
 		t.Fatalf("seed 3: %s then %s", a, b)
 	}
-	if d := spread(3, "rm-crm"); d < 15*time.Minute || d > 45*time.Minute {
-		t.Fatalf("primary upgrade takes %s, want 15–45 min", d)
-	}
-	if d := spread(3, "rr-pay-1"); d < 10*time.Minute || d > 30*time.Minute {
-		t.Fatalf("replica upgrade takes %s, want 10–30 min", d)
+	for _, c := range []struct {
+		id, role string
+	}{{"rm-crm", plans.RolePrimary}, {"rr-pay-1", plans.RoleReadOnly}} {
+		gb := start(t, rdssim.Options{Seed: 3}).attr(t, c.id)[0].DBInstanceStorage
+		est := plans.EstimateUpgrade(c.role, gb)
+		lo, hi := time.Duration(float64(est)*(1-rdssim.DurationNoise)), time.Duration(float64(est)*(1+rdssim.DurationNoise))
+		if d := spread(3, c.id); d < lo-time.Second || d > hi+time.Second {
+			t.Fatalf("%s upgrade takes %s, want the estimate %s ±%.0f%%", c.id, d, est, 100*rdssim.DurationNoise)
+		}
 	}
 	per := rdssim.Options{UpgradeDuration: time.Minute, DurationFor: func(id string) time.Duration {
 		if id == "rm-crm" {

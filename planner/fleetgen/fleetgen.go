@@ -1,11 +1,12 @@
 // Package fleetgen generates synthetic inventories of n instances with
 // realistic cluster shapes, for tests and benchmarks: most clusters have
 // 0–3 read-only replicas, some a disaster-recovery instance, a few are
-// already on the target version, regions and windows vary.
+// already on the target version, regions, windows and storage sizes vary.
 package fleetgen
 
 import (
 	"fmt"
+	"hash/fnv"
 	"math/rand/v2"
 	"strings"
 )
@@ -71,6 +72,17 @@ func writeInstance(b *strings.Builder, rng *rand.Rand, id, role, primary, region
 	if primary != "" {
 		fmt.Fprintf(b, "    primary: %s\n", primary)
 	}
-	fmt.Fprintf(b, "    region: %s\n    engineVersion: %q\n    maintainTime: \"%02d:00Z-%02d:00Z\"\n    tags: {env: %s, team: %s}\n",
-		region, version, start, (start+4)%24, env, team)
+	fmt.Fprintf(b, "    region: %s\n    engineVersion: %q\n    maintainTime: \"%02d:00Z-%02d:00Z\"\n    storageGB: %d\n    tags: {env: %s, team: %s}\n",
+		region, version, start, (start+4)%24, storageGB(id), env, team)
+}
+
+// storageSizes are the instances' storage sizes, in GB.
+var storageSizes = []int{20, 50, 100, 200, 500, 1000, 2000}
+
+// storageGB draws an instance's storage from a hash of its id, so that
+// adding it left the rest of the generated fleets as they were.
+func storageGB(id string) int {
+	h := fnv.New32a()
+	h.Write([]byte(id))
+	return storageSizes[h.Sum32()%uint32(len(storageSizes))]
 }
