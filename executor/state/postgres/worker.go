@@ -29,8 +29,9 @@ type Worker struct {
 	mu   sync.Mutex
 	held map[string]executor.StepRecord // claimed steps: their folded records
 
-	stop chan struct{}
-	done chan struct{}
+	stop      chan struct{}
+	closeOnce sync.Once
+	done      chan struct{}
 }
 
 // opTimeout bounds one journal write or claim, so that a database that
@@ -163,12 +164,7 @@ func (w *Worker) Append(r executor.Record) error {
 
 // Close stops the heartbeat and releases every lease the worker holds.
 func (w *Worker) Close() error {
-	select {
-	case <-w.stop:
-		return nil
-	default:
-	}
-	close(w.stop)
+	w.closeOnce.Do(func() { close(w.stop) })
 	<-w.done
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 	defer cancel()
