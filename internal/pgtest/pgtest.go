@@ -198,9 +198,10 @@ var (
 	inMain    bool
 )
 
-// Main runs a package's tests with one shared server, started on first
-// use by DB and stopped when the tests end. Call it from TestMain.
-func Main(m *testing.M) int {
+// Main runs a package's tests (m: a *testing.M, or a wrapper such as
+// testscript's) with one shared server, started on first use by DB and
+// stopped when the tests end. Call it from TestMain.
+func Main(m interface{ Run() int }) int {
 	sharedMu.Lock()
 	inMain = true
 	sharedMu.Unlock()
