@@ -265,4 +265,3 @@ func distinctWorkers(t *testing.T, url, planID string) int {
 	}
 	return n
 }
-
