@@ -3,6 +3,7 @@ package postgres_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"hash/fnv"
 	"math/rand/v2"
@@ -71,6 +72,12 @@ func childWorker() int {
 	}
 	defer w.Close()
 	res, err := executor.RunShared(ctx, p, cloud, w, workerOptions(), 50*time.Millisecond)
+	if errors.Is(err, executor.ErrLeaseLost) {
+		// stalled past its lease (a loaded machine): it stops, as a real
+		// worker does, and the test starts it again
+		fmt.Fprintln(os.Stderr, "run:", err)
+		return exitLeaseLost
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "run:", err)
 		return 1
@@ -84,6 +91,20 @@ func childWorker() int {
 		return 1
 	}
 	return 0
+}
+
+// exitLeaseLost is a worker's exit code when it stopped for a lost lease.
+const exitLeaseLost = 4
+
+// ok reports whether a worker ended well: done, or stopped because it
+// lost a lease (and is started again).
+func ok(err error, lost *int) bool {
+	var ee *exec.ExitError
+	if errors.As(err, &ee) && ee.ExitCode() == exitLeaseLost {
+		*lost++
+		return true
+	}
+	return err == nil
 }
 
 type proc struct {
@@ -144,7 +165,7 @@ func kill9Campaign(t *testing.T, seed int64, faults rdssim.Faults, wantKills int
 	s, url := newStore(t)
 	save(t, s, p, 0)
 	env := []string{"RDSUP_TEST_WORKER=1", "RDSUP_TEST_ENDPOINT=" + endpoint, "RDSUP_TEST_STATE=" + url,
-		"RDSUP_TEST_PLAN=" + p.ID, "RDSUP_TEST_LEASE=" + (600 * time.Millisecond).String()}
+		"RDSUP_TEST_PLAN=" + p.ID, "RDSUP_TEST_LEASE=" + time.Second.String()}
 	workers := make([]*proc, 3)
 	for i := range workers {
 		workers[i] = startWorker(t, env)
@@ -157,7 +178,7 @@ func kill9Campaign(t *testing.T, seed int64, faults rdssim.Faults, wantKills int
 			}
 		}
 	}()
-	kills := 0
+	kills, lost := 0, 0
 	for kills < wantKills && !complete(t, s, p) {
 		time.Sleep(time.Duration(20+rng.IntN(150)) * time.Millisecond)
 		i := rng.IntN(len(workers))
@@ -165,7 +186,7 @@ func kill9Campaign(t *testing.T, seed int64, faults rdssim.Faults, wantKills int
 		select {
 		case err := <-w.done:
 			w.exited = true
-			if err != nil {
+			if !ok(err, &lost) {
 				t.Fatalf("worker failed: %v\n%s", err, w.stderr)
 			}
 		default:
@@ -176,12 +197,17 @@ func kill9Campaign(t *testing.T, seed int64, faults rdssim.Faults, wantKills int
 		}
 		workers[i] = startWorker(t, env)
 	}
-	for i, w := range workers {
+	for i := 0; i < len(workers); i++ {
+		w := workers[i]
 		select {
 		case err := <-w.done:
 			w.exited = true
-			if err != nil {
+			if !ok(err, &lost) {
 				t.Fatalf("worker failed: %v\n%s", err, w.stderr)
+			}
+			if err != nil && lost < 20 { // lost a lease: start it again
+				workers[i] = startWorker(t, env)
+				i--
 			}
 		case <-time.After(90 * time.Second):
 			t.Fatalf("worker %d still running after 90s\n%s", i, w.stderr)
@@ -195,7 +221,7 @@ func kill9Campaign(t *testing.T, seed int64, faults rdssim.Faults, wantKills int
 	if n := distinctWorkers(t, url, p.ID); n < 3 {
 		t.Errorf("journal written by %d workers, want the work shared by at least 3", n)
 	}
-	t.Logf("%d steps, %d kill -9", len(p.Steps), kills)
+	t.Logf("%d steps, %d kill -9, %d workers stopped for a lost lease", len(p.Steps), kills, lost)
 	return kills
 }
 
