@@ -27,7 +27,11 @@ func (w *Worker) Claim(ctx context.Context, s plans.Step) (executor.Claim, error
 	ctx, cancel := context.WithTimeout(ctx, opTimeout)
 	defer cancel()
 	var cl executor.Claim
-	err := pgx.BeginFunc(ctx, w.s.pool, func(tx pgx.Tx) error {
+	// A claim need not wait for its commit to reach disk: a claim lost in
+	// a crash of the database only means the lease was never taken, and
+	// the worker's first journal record (committed synchronously) checks
+	// that it holds the lease before anything is sent to the cloud.
+	err := pgx.BeginTxFunc(ctx, w.s.pool, asyncCommit, func(tx pgx.Tx) error {
 		var err error
 		cl, err = w.claim(ctx, tx, s)
 		return err
@@ -43,14 +47,11 @@ func (w *Worker) Claim(ctx context.Context, s plans.Step) (executor.Claim, error
 	return cl, nil
 }
 
+// asyncCommit begins a transaction whose commit does not wait for the
+// disk, in the same round trip.
+var asyncCommit = pgx.TxOptions{BeginQuery: "BEGIN; SET LOCAL synchronous_commit = off"}
+
 func (w *Worker) claim(ctx context.Context, tx pgx.Tx, s plans.Step) (executor.Claim, error) {
-	// A claim need not wait for its commit to reach disk: a claim lost in
-	// a crash of the database only means the lease was never taken, and
-	// the worker's first journal record (committed synchronously) checks
-	// that it holds the lease before anything is sent to the cloud.
-	if _, err := tx.Exec(ctx, "SET LOCAL synchronous_commit = off"); err != nil {
-		return executor.Claim{}, err
-	}
 	var (
 		state   string
 		raw     []byte
@@ -153,7 +154,10 @@ func (w *Worker) Release(stepID string) {
 	w.mu.Unlock()
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 	defer cancel()
-	_, _ = w.s.pool.Exec(ctx, "UPDATE rdsup_steps SET lease_owner = NULL, lease_expires = NULL WHERE plan_id = $1 AND step_id = $2 AND lease_owner = $3", w.planID, stepID, w.ID)
+	_ = pgx.BeginTxFunc(ctx, w.s.pool, asyncCommit, func(tx pgx.Tx) error {
+		_, err := tx.Exec(ctx, "UPDATE rdsup_steps SET lease_owner = NULL, lease_expires = NULL WHERE plan_id = $1 AND step_id = $2 AND lease_owner = $3", w.planID, stepID, w.ID)
+		return err
+	})
 }
 
 var (
