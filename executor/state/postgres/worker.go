@@ -10,8 +10,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/jackc/pgx/v5"
-
 	"github.com/rdsup/rdsup/executor"
 	"github.com/rdsup/rdsup/plans"
 )
@@ -115,7 +113,8 @@ func (w *Worker) Steps() map[string]executor.StepRecord {
 func (w *Worker) AppendLazy(r executor.Record) error { return w.Append(r) }
 
 // Append journals one transition of a step the worker holds, in one
-// transaction: the journal row and the step's folded state. It fails
+// transaction (one statement): the journal row and the step's folded
+// state, committed synchronously before it returns. It fails
 // with executor.ErrLeaseLost when the lease has passed to another worker.
 func (w *Worker) Append(r executor.Record) error {
 	if r.Time.IsZero() {
@@ -138,19 +137,17 @@ func (w *Worker) Append(r executor.Record) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), opTimeout)
 	defer cancel()
-	err = pgx.BeginFunc(ctx, w.s.pool, func(tx pgx.Tx) error {
-		tag, err := tx.Exec(ctx, `UPDATE rdsup_steps SET state = $4, record = $5, updated_at = now(), lease_expires = now() + $6::interval
-			WHERE plan_id = $1 AND step_id = $2 AND lease_owner = $3`,
-			w.planID, r.Step, w.ID, string(folded.State), foldJSON, w.s.Lease.String())
-		if err != nil {
-			return err
-		}
-		if tag.RowsAffected() == 0 {
-			return fmt.Errorf("%w: worker %s's lease on step %s of plan %s ran out and another worker may carry it now; this worker stops (run apply again to join)", executor.ErrLeaseLost, w.ID, r.Step, shortID(w.planID))
-		}
-		_, err = tx.Exec(ctx, "INSERT INTO rdsup_journal (plan_id, step_id, worker, record) VALUES ($1, $2, $3, $4)", w.planID, r.Step, w.ID, recJSON)
-		return err
-	})
+	// one statement, so one transaction and one round trip: the step's
+	// folded state, only while this worker holds its lease, and the
+	// journal row, only if that update happened
+	tag, err := w.s.pool.Exec(ctx, `WITH held AS (
+			UPDATE rdsup_steps SET state = $4, record = $5, updated_at = now(), lease_expires = now() + $6::interval
+			WHERE plan_id = $1 AND step_id = $2 AND lease_owner = $3 RETURNING plan_id, step_id)
+		INSERT INTO rdsup_journal (plan_id, step_id, worker, record) SELECT plan_id, step_id, $3, $7 FROM held`,
+		w.planID, r.Step, w.ID, string(folded.State), foldJSON, w.s.Lease.String(), recJSON)
+	if err == nil && tag.RowsAffected() == 0 {
+		err = fmt.Errorf("%w: worker %s's lease on step %s of plan %s ran out and another worker may carry it now; this worker stops (run apply again to join)", executor.ErrLeaseLost, w.ID, r.Step, shortID(w.planID))
+	}
 	if err != nil {
 		return fmt.Errorf("journal step %s in %s: %w", r.Step, w.Path(), err)
 	}
