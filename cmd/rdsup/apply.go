@@ -113,6 +113,11 @@ refuses, unless --allow-policy-change. --plan-id ID refuses any plan whose id
 is not ID (the full id or its first 12 or more hex digits), so a scheduled
 job runs only the plan approved in review.
 
+With --state URL (or $RDSUP_STATE) the plan, its journal and the locks live in
+PostgreSQL (rdsup state init creates the schema): apply PLANFILE stores the plan
+by id, apply --plan-id ID runs a stored plan with no local file, and applies
+started on several machines share the plan's steps (see README, "Team state").
+
 Exit codes: 0 every step done, 1 a step failed (or an error), 2 the plan has
 denied steps, 3 work left pending (window closed with --no-wait, interrupted).`,
 		Example: `  rdsup apply --simulate -i testdata/fleet.yaml --yes
