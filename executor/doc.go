@@ -12,6 +12,12 @@
 // executor, never the reverse, so the SDK is not among the executor's
 // imports. It knows nothing of how a plan was made.
 //
+// Where state lives is behind store.go's interfaces: a run records into a
+// StepLog (the local *Journal, or executor/state/postgres for a team's
+// shared store); a StepLog that is also a Claimer is shared by several
+// workers, and the scheduler claims each ready step before working it
+// (shared.go; RunShared repeats passes while other workers hold steps).
+//
 // A newcomer reads it in this order: state.go (the states a step goes
 // through and the moves allowed between them), scheduler.go (the loop that
 // hands ready steps to workers while a concurrency slot is free, and parks

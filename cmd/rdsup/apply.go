@@ -54,6 +54,7 @@ type applyOptions struct {
 	policy    policyOptions
 	trust     trustOptions
 	sel       selectionOptions // with -i
+	state     stateOptions     // --state: a shared PostgreSQL store (apply_state.go)
 
 	stdin          io.Reader
 	stdinTerminal  func() bool
@@ -119,6 +120,11 @@ refuses, unless --allow-policy-change. --plan-id ID refuses any plan whose id
 is not ID (the full id or its first 12 or more hex digits), so a scheduled
 job runs only the plan approved in review.
 
+With --state URL (or $RDSUP_STATE) the plan, its journal and the locks live in
+PostgreSQL (rdsup state init creates the schema): apply PLANFILE stores the plan
+by id, apply --plan-id ID runs a stored plan with no local file, and applies
+started on several machines share the plan's steps (see README, "Team state").
+
 Exit codes: 0 every step done, 1 a step failed (or an error), 2 the plan has
 denied steps, 3 work left pending (window closed with --no-wait, interrupted).`,
 		Example: `  rdsup apply --simulate -i testdata/fleet.yaml --yes
@@ -164,10 +170,14 @@ denied steps, 3 work left pending (window closed with --no-wait, interrupted).`,
 	o.policy.addFlags(f)
 	o.trust.addFlags(f)
 	o.sel.addFlags(f, "with -i: plan and apply")
+	o.state.addFlags(f, true)
 	return cmd
 }
 
 func runApply(ctx context.Context, stdout, stderr io.Writer, o *applyOptions) error {
+	if o.state.resolved() != "" && (o.state.url != "" || !o.simulate) { // --simulate ignores $RDSUP_STATE
+		return runApplyState(ctx, stdout, stderr, o)
+	}
 	if (o.planPath == "") == (o.inventory == "") {
 		return errors.New("give either a PLANFILE or -i INVENTORY (see rdsup apply --help)")
 	}

@@ -51,6 +51,7 @@ Results and tables go to stdout; logs, progress and errors to stderr
 		newApplyCmd(),
 		newStatusCmd(),
 		newScheduleCmd(),
+		newStateCmd(),
 		newVersionCmd(),
 		newInventoryCmd(),
 	)
