@@ -236,3 +236,10 @@ func assertUpgradedOnce(t *testing.T, sim *rdssim.Sim, repo string) {
 		}
 	}
 }
+
+// stateDB is a fresh PostgreSQL database for the state store.
+func stateDB(t *testing.T) string {
+	t.Helper()
+	t.Skip("no PostgreSQL test harness yet")
+	return ""
+}

@@ -328,3 +328,55 @@ func checkRoomForMarker(t *testing.T, file, lines, comment string) {
 		t.Errorf("%s: the comment may be %d bytes (marker line %d + --max-bytes %d), over GitHub's %d", file, n, len(marker)+1, max, commentLimit)
 	}
 }
+
+// The whole flow: the pull request is planned and commented, the merge
+// applies the reviewed plan id into PostgreSQL (exit 3 is a success: steps
+// wait for their windows), and the CronJob finishes it from there.
+func TestGitHubMergeAppliesReviewedPlanThenCronJobFinishes(t *testing.T) {
+	requireState(t)
+	repo := newRepo(t, nil)
+	c := newCloud(t, repo)
+	g, _, _ := runPR(t, repo, c)
+	g.stateURL = stateDB(t)
+	runs, summary := g.runJob(t, mergeWorkflow, loadWorkflow(t, mergeWorkflow), "apply")
+	for _, id := range []string{"reviewed", "apply", "status"} {
+		if r := runs[id]; !r.ran || r.code != 0 {
+			t.Fatalf("step %s: ran %v, exit %d, want 0\n%s\n%s", id, r.ran, r.code, r.stdout, r.stderr)
+		}
+	}
+	id := g.outputs["steps.reviewed.outputs.id"]
+	if !strings.Contains(runs["apply"].stdout, "::notice::plan "+id) || !strings.Contains(summary, "scheduled") {
+		t.Errorf("apply should leave MaintainTime upgrades scheduled (exit 3, a notice) and the summary show them\n%s\n---\n%s", runs["apply"].stdout, summary)
+	}
+	if log := readFile(t, filepath.Join(g.forge, "gh.log")); !strings.Contains(log, "gh pr view 7 --json comments") {
+		t.Errorf("the merge did not read the reviewed id from the pull request: %s", log)
+	}
+	runCronJobUntilDone(t, c, simSecret(g.stateURL), map[string]string{"plan-id": id})
+	assertUpgradedOnce(t, c.sim, repo)
+}
+
+// A merge whose inventory is not the reviewed one (main moved on, or a
+// push after the plan comment) is refused: nothing is upgraded.
+func TestGitHubMergeRefusesUnreviewedPlan(t *testing.T) {
+	requireState(t)
+	repo := newRepo(t, nil)
+	c := newCloud(t, repo)
+	g, _, _ := runPR(t, repo, c)
+	fleet := filepath.Join(repo, "fleet", "fleet.yaml")
+	writeFile(t, fleet, strings.Replace(readFile(t, fleet), `maintainTime: "18:00Z-22:00Z"`, `maintainTime: "19:00Z-22:00Z"`, 1), 0o644)
+	g.stateURL = stateDB(t)
+	runs, _ := g.runJob(t, mergeWorkflow, loadWorkflow(t, mergeWorkflow), "apply")
+	if r := runs["apply"]; r.code != 1 || !strings.Contains(r.stderr, "only the plan approved in review may run") {
+		t.Errorf("apply: exit %d, want 1 refusing the unreviewed plan\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	if calls := upgradeCalls(c.sim); len(calls) != 0 {
+		t.Errorf("upgrade calls %v, want none", calls)
+	}
+
+	// No plan comment at all: nothing was reviewed.
+	g2 := newGitHub(t, repo, c, g.stateURL)
+	runs, _ = g2.runJob(t, mergeWorkflow, loadWorkflow(t, mergeWorkflow), "apply")
+	if r := runs["reviewed"]; r.code != 1 || !strings.Contains(r.stdout, "has no rdsup plan comment") || runs["apply"].ran {
+		t.Errorf("without a plan comment: exit %d, want 1 and no apply\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+}
