@@ -42,6 +42,7 @@ type github struct {
 	cloud              *cloud
 	stateURL           string
 	outputs            map[string]string // steps.ID.outputs.KEY → value
+	stepIDs            map[string]bool   // of the job being run
 }
 
 func newGitHub(t *testing.T, repo string, c *cloud, stateURL string) *github {
@@ -68,8 +69,12 @@ func (g *github) githubContext(expr string) (string, bool) {
 	case "secrets.ALIBABA_CLOUD_ACCESS_KEY_SECRET":
 		return rdssimtest.AccessKeySecret, true
 	}
-	v, ok := g.outputs[expr]
-	return v, ok
+	if v, ok := g.outputs[expr]; ok {
+		return v, true
+	}
+	// an output of a step that did not set it (or did not run) is empty
+	id, _, _ := strings.Cut(strings.TrimPrefix(expr, "steps."), ".")
+	return "", strings.HasPrefix(expr, "steps.") && g.stepIDs[id]
 }
 
 var expression = regexp.MustCompile(`\$\{\{\s*(.*?)\s*\}\}`)
@@ -102,7 +107,10 @@ func (g *github) runJob(t *testing.T, file string, w workflow, job string) (map[
 	if !ok {
 		t.Fatalf("%s has no job %q", file, job)
 	}
-	g.outputs = map[string]string{}
+	g.outputs, g.stepIDs = map[string]string{}, map[string]bool{}
+	for _, s := range j.Steps {
+		g.stepIDs[s.ID] = s.ID != ""
+	}
 	runs := map[string]stepRun{}
 	summary := filepath.Join(t.TempDir(), "summary.md")
 	failed := false
@@ -351,7 +359,7 @@ func TestGitHubMergeAppliesReviewedPlanThenCronJobFinishes(t *testing.T) {
 	if log := readFile(t, filepath.Join(g.forge, "gh.log")); !strings.Contains(log, "gh pr view 7 --json comments") {
 		t.Errorf("the merge did not read the reviewed id from the pull request: %s", log)
 	}
-	runCronJobUntilDone(t, c, simSecret(g.stateURL), map[string]string{"plan-id": id})
+	runCronJobUntilDone(t, repo, c, simSecret(g.stateURL), map[string]string{"plan-id": id})
 	assertUpgradedOnce(t, c.sim, repo)
 }
 

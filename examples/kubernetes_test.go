@@ -1,7 +1,9 @@
 package examples_test
 
 import (
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -115,23 +117,47 @@ func TestKubernetesStructure(t *testing.T) {
 	}
 }
 
+// configMapDirs are the ConfigMaps the README has made from the
+// repository, by name: the directory they are made from.
+var configMapDirs = map[string]string{"rdsup-policies": "fleet/policies"}
+
 // runCronJob runs the CronJob's container as a new pod would: the command
 // and args as written, the env resolved from the Secret and ConfigMap
-// (secret: key → value, the test's; an optional key left out is unset),
-// the working directory (the pod's emptyDir at /tmp) a new empty directory,
-// and HOME, set to it, too. extra is added to the env (e.g. a proxy).
-func runCronJob(t *testing.T, c *cloud, secret, configMap map[string]string, extra ...string) result {
+// (secret: key → value, the test's; an optional key left out is unset).
+// Every volume is a new directory: an emptyDir empty, a ConfigMap volume
+// laid out as the kubelet does (files linked through ..data to a hidden
+// ..<timestamp> directory) from the repository directory it is made from.
+// The working directory and env values that name a mount path are those
+// directories. extra is added to the env (e.g. a proxy).
+func runCronJob(t *testing.T, repo string, c *cloud, secret, configMap map[string]string, extra ...string) result {
 	t.Helper()
 	k := loadK8s(t)
 	ct := k.container(t)
-	pod := t.TempDir()
+	mounts := map[string]string{} // mount path → directory
+	for _, m := range ct.VolumeMounts {
+		dir := t.TempDir()
+		for _, v := range k.cronJob.Spec.JobTemplate.Spec.Template.Spec.Volumes {
+			if v.Name == m.Name && v.ConfigMap != nil {
+				src, ok := configMapDirs[v.ConfigMap.Name]
+				if !ok {
+					t.Fatalf("volume %s: ConfigMap %s is not known to the test", v.Name, v.ConfigMap.Name)
+				}
+				configMapVolume(t, filepath.Join(repo, src), dir)
+			}
+		}
+		mounts[m.MountPath] = dir
+	}
+	pod, ok := mounts[ct.WorkingDir]
+	if !ok {
+		t.Fatalf("workingDir %s is not a volume", ct.WorkingDir)
+	}
 	env := append(baseEnv(t, c.bin), extra...)
 	for _, e := range ct.Env {
 		switch {
 		case e.ValueFrom == nil:
 			v := e.Value
-			if v == ct.WorkingDir {
-				v = pod
+			if dir, ok := mounts[v]; ok {
+				v = dir
 			}
 			env = append(env, e.Name+"="+v)
 		case e.ValueFrom.SecretKeyRef != nil:
@@ -150,6 +176,33 @@ func runCronJob(t *testing.T, c *cloud, secret, configMap map[string]string, ext
 	return runShell(t, pod, env, append(append([]string(nil), ct.Command...), ct.Args...)...)
 }
 
+// configMapVolume lays out the files of src (not its subdirectories, as
+// kubectl create configmap --from-file=DIR) in dst as the kubelet mounts
+// a ConfigMap.
+func configMapVolume(t *testing.T, src, dst string) {
+	t.Helper()
+	entries, err := os.ReadDir(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stamp := "..2026_12_01_00_00_00.000000001"
+	if err := os.Mkdir(filepath.Join(dst, stamp), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(stamp, filepath.Join(dst, "..data")); err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if !e.Type().IsRegular() {
+			continue
+		}
+		writeFile(t, filepath.Join(dst, stamp, e.Name()), readFile(t, filepath.Join(src, e.Name())), 0o644)
+		if err := os.Symlink(filepath.Join("..data", e.Name()), filepath.Join(dst, e.Name())); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
 // simSecret is the Secret as the test fills it in.
 func simSecret(stateURL string) map[string]string {
 	return map[string]string{"state-url": stateURL, "access-key-id": rdssimtest.AccessKeyID, "access-key-secret": rdssimtest.AccessKeySecret}
@@ -159,10 +212,10 @@ func simSecret(stateURL string) map[string]string {
 // finds nothing left to wait for, at most 40 times; the simulator's
 // windows pass in seconds. The first run must leave work for later
 // (MaintainTime upgrades scheduled): the resume is what is tested.
-func runCronJobUntilDone(t *testing.T, c *cloud, secret, configMap map[string]string) int {
+func runCronJobUntilDone(t *testing.T, repo string, c *cloud, secret, configMap map[string]string) int {
 	t.Helper()
 	for run := 1; run <= 40; run++ {
-		r := runCronJob(t, c, secret, configMap)
+		r := runCronJob(t, repo, c, secret, configMap)
 		if r.code != 0 {
 			t.Fatalf("CronJob run %d: exit %d, want 0 (the Job succeeds on apply's 0 and 3)\n%s\n%s", run, r.code, r.stdout, r.stderr)
 		}
@@ -185,7 +238,7 @@ func storePlan(t *testing.T, repo string, c *cloud, stateURL string) string {
 	t.Helper()
 	env := append(baseEnv(t, c.bin), "ALIBABA_CLOUD_ACCESS_KEY_ID="+rdssimtest.AccessKeyID, "ALIBABA_CLOUD_ACCESS_KEY_SECRET="+rdssimtest.AccessKeySecret)
 	script := `set -e
-rdsup state init --state "$1"
+rdsup state init --state "$1" >&2
 rdsup plan -i fleet/fleet.yaml -p fleet/policies -o plan.json > /dev/null
 rc=0; rdsup apply plan.json -p fleet/policies --state "$1" --yes --no-wait > /dev/null || rc=$?
 [ "$rc" -eq 3 ] || { echo "apply exited $rc, want 3" >&2; exit 1; }
@@ -217,7 +270,7 @@ func TestKubernetesCronJobResumesFromPostgres(t *testing.T) {
 	c := newCloud(t, repo)
 	stateURL := stateDB(t)
 	id := storePlan(t, repo, c, stateURL)
-	runCronJobUntilDone(t, c, simSecret(stateURL), map[string]string{"plan-id": id[:12]})
+	runCronJobUntilDone(t, repo, c, simSecret(stateURL), map[string]string{"plan-id": id[:12]})
 	assertUpgradedOnce(t, c.sim, repo)
 }
 
@@ -228,12 +281,12 @@ func TestKubernetesCronJobFailures(t *testing.T) {
 	c := newCloud(t, repo)
 	stateURL := stateDB(t)
 	id := storePlan(t, repo, c, stateURL)
-	if r := runCronJob(t, c, simSecret(stateURL), map[string]string{"plan-id": strings.Repeat("0", 12)}); r.code != 1 || !strings.Contains(r.stderr, id[:12]) {
-		t.Errorf("another plan id: exit %d, want 1 naming the stored plan\n%s\n%s", r.code, r.stdout, r.stderr)
+	if r := runCronJob(t, repo, c, simSecret(stateURL), map[string]string{"plan-id": strings.Repeat("0", 12)}); r.code != 1 || !strings.Contains(r.stdout+r.stderr, "plan not stored") {
+		t.Errorf("another plan id: exit %d, want 1, plan not stored\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 	c.sim.SetRefusals(map[string]string{"rm-pay-primary": "InvalidSSLstatus"})
 	for run := 1; run <= 40; run++ {
-		r := runCronJob(t, c, simSecret(stateURL), map[string]string{"plan-id": id})
+		r := runCronJob(t, repo, c, simSecret(stateURL), map[string]string{"plan-id": id})
 		if r.code == 1 && strings.Contains(r.stdout+r.stderr, "InvalidSSLstatus") {
 			return
 		}

@@ -63,7 +63,7 @@ func TestKubernetesCronJobECSRAMRole(t *testing.T) {
 	proxy := httptest.NewServer(imds)
 	t.Cleanup(proxy.Close)
 	before := len(c.sim.Calls())
-	r := runCronJob(t, c, map[string]string{"state-url": stateURL}, map[string]string{"plan-id": id},
+	r := runCronJob(t, repo, c, map[string]string{"state-url": stateURL}, map[string]string{"plan-id": id},
 		"HTTP_PROXY="+proxy.URL, "http_proxy="+proxy.URL)
 	if r.code != 0 {
 		t.Fatalf("CronJob on the RAM role: exit %d\n%s\n%s", r.code, r.stdout, r.stderr)

@@ -133,8 +133,11 @@ type podSpec struct {
 	} `yaml:"securityContext"`
 	Containers []container `yaml:"containers"`
 	Volumes    []struct {
-		Name     string    `yaml:"name"`
-		EmptyDir *struct{} `yaml:"emptyDir"`
+		Name      string    `yaml:"name"`
+		EmptyDir  *struct{} `yaml:"emptyDir"`
+		ConfigMap *struct {
+			Name string `yaml:"name"`
+		} `yaml:"configMap"`
 	} `yaml:"volumes"`
 }
 
@@ -166,6 +169,7 @@ type container struct {
 	VolumeMounts []struct {
 		Name      string `yaml:"name"`
 		MountPath string `yaml:"mountPath"`
+		ReadOnly  bool   `yaml:"readOnly"`
 	} `yaml:"volumeMounts"`
 }
 
