@@ -188,22 +188,28 @@ func CheckApplicable(p *plans.Plan) error {
 // invalid plan) or the endpoint stayed unreachable for UnreachableFor
 // (ErrUnreachable; the steps stop as if interrupted); step
 // failures are in the Result.
-func Run(ctx context.Context, p *plans.Plan, cloud Cloud, j *Journal, opts Options) (*Result, error) {
+func Run(ctx context.Context, p *plans.Plan, cloud Cloud, j StepLog, opts Options) (*Result, error) {
+	res, _, err := runPass(ctx, p, cloud, j, opts)
+	return res, err
+}
+
+// runPass is one Run; it also returns the runner, for RunShared.
+func runPass(ctx context.Context, p *plans.Plan, cloud Cloud, j StepLog, opts Options) (*Result, *runner, error) {
 	opts.defaults()
 	if err := CheckApplicable(p); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if j.planID != p.ID {
-		return nil, fmt.Errorf("%w: journal %s is for plan %s, not %s", ErrJournalMismatch, j.path, shortID(j.planID), shortID(p.ID))
+	if j.PlanID() != p.ID {
+		return nil, nil, fmt.Errorf("%w: journal %s is for plan %s, not %s", ErrJournalMismatch, j.Path(), shortID(j.PlanID()), shortID(p.ID))
 	}
 	ctx, abort := context.WithCancelCause(ctx)
 	defer abort(nil)
 	r := newRunner(p, newReachGuard(cloud, opts.UnreachableFor, abort), j, opts)
 	res, err := r.run(ctx)
 	if cause := context.Cause(ctx); err == nil && errors.Is(cause, ErrUnreachable) {
-		return res, cause
+		return res, r, cause
 	}
-	return res, err
+	return res, r, err
 }
 
 // rateLimited counts and paces every call to the cloud.

@@ -188,8 +188,11 @@ func (j *Journal) replay(data []byte) (int, error) {
 	return good, nil
 }
 
-func (j *Journal) fold(r Record) {
-	s := j.steps[r.Step]
+func (j *Journal) fold(r Record) { j.steps[r.Step] = FoldRecord(j.steps[r.Step], r) }
+
+// FoldRecord returns what the journal says about a step, s, once record r
+// of that step follows it. Every StepLog folds records this one way.
+func FoldRecord(s StepRecord, r Record) StepRecord {
 	s.State, s.Updated = r.Event, r.Time
 	s.Unsettled = r.Event == Failed && r.Unsettled
 	s.OpensAt = time.Time{}
@@ -217,7 +220,7 @@ func (j *Journal) fold(r Record) {
 			s.State, s.OpensAt = Scheduled, r.OpensAt
 		}
 	}
-	j.steps[r.Step] = s
+	return s
 }
 
 // Steps returns a copy of the folded state of every step in the journal.

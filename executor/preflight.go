@@ -32,7 +32,7 @@ const preflightAttempts = 6
 // (ErrPreflight) naming the region and what to check, instead of as many
 // failed steps. A Cloud that is not a Pinger is read with Describe of one
 // of the region's instances (not found is fine: the step reports it).
-func Preflight(ctx context.Context, p *plans.Plan, j *Journal, cloud Cloud) error {
+func Preflight(ctx context.Context, p *plans.Plan, j StepLog, cloud Cloud) error {
 	var recs map[string]StepRecord
 	if j != nil {
 		recs = j.Steps()

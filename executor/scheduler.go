@@ -44,7 +44,7 @@ type outcome struct {
 type runner struct {
 	p       *plans.Plan
 	cloud   Cloud
-	j       *Journal
+	j       StepLog
 	o       Options
 	poll    *poller
 	nodes   []*node
@@ -53,9 +53,10 @@ type runner struct {
 	release chan *node // a worker gives back its slot and keeps its step (Scheduled)
 	// hops: per instance, each hop's fromVersion → toVersion (multi-hop plans)
 	hops map[string]map[string]string
+	busy atomic.Int64 // claims another worker of the plan held (shared stores)
 }
 
-func newRunner(p *plans.Plan, cloud Cloud, j *Journal, o Options) *runner {
+func newRunner(p *plans.Plan, cloud Cloud, j StepLog, o Options) *runner {
 	lim := rate.NewLimiter(rate.Limit(o.QPS), max(1, int(o.QPS)))
 	r := &runner{p: p, j: j, o: o, release: make(chan *node)}
 	r.cloud = rateLimited{Cloud: cloud, lim: lim, calls: func() { r.calls.Add(1) }}
@@ -164,7 +165,7 @@ func (r *runner) launch(l *loop, soft, hard context.Context) {
 		l.workers.Add(1)
 		go func() {
 			defer l.workers.Done()
-			l.results <- r.work(soft, hard, n)
+			l.results <- r.claimAndWork(soft, hard, n)
 		}()
 	}
 }

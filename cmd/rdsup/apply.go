@@ -53,6 +53,7 @@ type applyOptions struct {
 	exec      executor.Options
 	policy    policyOptions
 	trust     trustOptions
+	state     stateOptions // --state: a shared PostgreSQL store (apply_state.go)
 
 	stdin          io.Reader
 	stdinTerminal  func() bool
@@ -156,10 +157,14 @@ denied steps, 3 work left pending (window closed with --no-wait, interrupted).`,
 	_ = cmd.MarkFlagFilename("inventory", "yaml", "yml")
 	o.policy.addFlags(f)
 	o.trust.addFlags(f)
+	o.state.addFlags(f, true)
 	return cmd
 }
 
 func runApply(ctx context.Context, stdout, stderr io.Writer, o *applyOptions) error {
+	if o.state.resolved() != "" {
+		return runApplyState(ctx, stdout, stderr, o)
+	}
 	if (o.planPath == "") == (o.inventory == "") {
 		return errors.New("give either a PLANFILE or -i INVENTORY (see rdsup apply --help)")
 	}

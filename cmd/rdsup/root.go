@@ -50,6 +50,7 @@ Results and tables go to stdout; logs, progress and errors to stderr
 		newSimCmd(),
 		newApplyCmd(),
 		newStatusCmd(),
+		newStateCmd(),
 		newVersionCmd(),
 		newInventoryCmd(),
 	)

@@ -7,13 +7,21 @@ import (
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/rdsup/rdsup/internal/pgtest"
 )
 
 // TestMain lets the test binary run as the rdsup command inside the
 // end-to-end scripts (testscript installs it on the scripts' PATH).
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){"rdsup": main})
+	testscript.Main(withPostgres{m}, map[string]func(){"rdsup": main})
 }
+
+// withPostgres runs the tests with the package's shared PostgreSQL server
+// (internal/pgtest), started only if a test asks for a database.
+type withPostgres struct{ m *testing.M }
+
+func (w withPostgres) Run() int { return pgtest.Main(w.m) }
 
 // TestScripts runs the end-to-end scenarios in testdata/script/*.txtar:
 // each is a shell-like script of rdsup commands with expected output,

@@ -21,6 +21,8 @@ type statusOptions struct {
 	path   string
 	format string
 	limit  int
+	state  stateOptions
+	planID string
 }
 
 func newStatusCmd() *cobra.Command {
@@ -39,15 +41,31 @@ polls it and never re-sends it; the table says when the window opens).
 A failed step whose upgrade was accepted but not seen ending (step timeout,
 instance unreadable) is polled again by the next apply; one whose accepted
 upgrade ended on the old version stays failed (its ClientToken is spent).
-It may run while an apply is in progress.`,
+It may run while an apply is in progress.
+
+With --state URL (or $RDSUP_STATE) status reads the shared PostgreSQL state
+store instead, from any machine: --plan-id ID (or a PLANFILE) shows that
+plan's steps and the workers holding leases on them; with neither it lists
+the stored plans.`,
 		Example: `  rdsup status rdsup-plan.json
+  rdsup status --state postgres://rdsup@db/rdsup --plan-id 1a2b3c4d5e6f
   rdsup status rdsup-plan.json --format json | jq '.counts'`,
-		Args: cobra.ExactArgs(1),
+		Args: cobra.RangeArgs(0, 1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o.path = args[0]
+			if len(args) == 1 {
+				o.path = args[0]
+			}
+			if o.state.resolved() != "" {
+				return runStatusState(cmd.Context(), cmd.OutOrStdout(), o)
+			}
+			if o.path == "" {
+				return errors.New("give the PLANFILE (or --state URL, to read a shared state store)")
+			}
 			return runStatus(cmd.Context(), cmd.OutOrStdout(), o)
 		},
 	}
+	o.state.addFlags(cmd.Flags(), false)
+	cmd.Flags().StringVar(&o.planID, "plan-id", "", "with --state: the stored plan to show (its id or first 12+ hex digits); without it, the stored plans are listed")
 	cmd.Flags().StringVar(&o.format, "format", render.Table, "output format: "+strings.Join(statusFormats, ", "))
 	completeFlag(cmd, "format", fixedCompletion(statusFormats...))
 	addLimitFlag(cmd.Flags(), &o.limit)

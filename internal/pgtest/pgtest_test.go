@@ -1,0 +1,58 @@
+package pgtest
+
+import (
+	"os"
+	"testing"
+
+	"github.com/jackc/pgx/v5"
+)
+
+func TestMain(m *testing.M) { os.Exit(Main(m)) }
+
+func TestDatabasesAreSeparate(t *testing.T) {
+	a, b := DB(t), DB(t)
+	if a == b {
+		t.Fatalf("two databases share the URL %s", a)
+	}
+	ctx := t.Context()
+	ca, err := pgx.Connect(ctx, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ca.Close(ctx)
+	if _, err := ca.Exec(ctx, "CREATE TABLE only_in_a (x int)"); err != nil {
+		t.Fatal(err)
+	}
+	cb, err := pgx.Connect(ctx, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cb.Close(ctx)
+	var n int
+	if err := cb.QueryRow(ctx, "SELECT count(*) FROM pg_tables WHERE tablename = 'only_in_a'").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 0 {
+		t.Fatalf("a table made in database a is visible in b")
+	}
+}
+
+func TestServerRunsAsNonRoot(t *testing.T) {
+	ctx := t.Context()
+	c, err := pgx.Connect(ctx, DB(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close(ctx)
+	var dir string
+	if err := c.QueryRow(ctx, "SHOW data_directory").Scan(&dir); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if uid := statUID(fi); uid == 0 {
+		t.Errorf("the data directory %s belongs to root; the server must not run as root", dir)
+	}
+}
