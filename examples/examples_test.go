@@ -41,6 +41,7 @@ import (
 
 	"github.com/rdsup/rdsup/executor/rdssim"
 	"github.com/rdsup/rdsup/executor/rdssim/rdssimtest"
+	"github.com/rdsup/rdsup/internal/pgtest"
 	"github.com/rdsup/rdsup/planner"
 )
 
@@ -66,7 +67,7 @@ func TestMain(m *testing.M) {
 			fmt.Fprintln(os.Stderr, "build rdsup:", err)
 			return 1
 		}
-		return m.Run()
+		return pgtest.Main(m)
 	}())
 }
 
@@ -237,9 +238,10 @@ func assertUpgradedOnce(t *testing.T, sim *rdssim.Sim, repo string) {
 	}
 }
 
-// stateDB is a fresh PostgreSQL database for the state store.
+// stateDB is a fresh database on the package's private PostgreSQL
+// (internal/pgtest): the tests that need it skip without the server's
+// binaries, unless RDSUP_REQUIRE_PG is set.
 func stateDB(t *testing.T) string {
 	t.Helper()
-	t.Skip("no PostgreSQL test harness yet")
-	return ""
+	return pgtest.DB(t)
 }
