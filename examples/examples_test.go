@@ -245,3 +245,18 @@ func stateDB(t *testing.T) string {
 	t.Helper()
 	return pgtest.DB(t)
 }
+
+// needTools skips a test whose example runs jq or curl when they are
+// missing (GitHub's runners have both; the GitLab example installs jq),
+// unless RDSUP_REQUIRE_PG is set (CI: everything must run).
+func needTools(t *testing.T) {
+	t.Helper()
+	for _, tool := range []string{"jq", "curl", "bash"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			if os.Getenv(pgtest.RequireEnv) != "" {
+				t.Fatalf("the examples need %s (%s is set)", tool, pgtest.RequireEnv)
+			}
+			t.Skipf("the examples need %s", tool)
+		}
+	}
+}

@@ -234,6 +234,7 @@ var annotation = regexp.MustCompile(`^::(error|warning|notice)( [a-z]+=[^,:]*(,[
 // id, annotations only on the check's stdout.
 func runPR(t *testing.T, repo string, c *cloud) (*github, map[string]stepRun, string) {
 	t.Helper()
+	needTools(t)
 	g := newGitHub(t, repo, c, "")
 	runs, summary := g.runJob(t, prWorkflow, loadWorkflow(t, prWorkflow), "plan")
 	for _, id := range []string{"plan", "summary", "comment", "check"} {

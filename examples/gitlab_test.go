@@ -156,6 +156,7 @@ func readJUnit(t *testing.T, path string) junit {
 // runMergeRequest runs rdsup-plan in a merge request pipeline.
 func runMergeRequest(t *testing.T, repo string, api *gitlabAPI) (result, string) {
 	t.Helper()
+	needTools(t)
 	srv := httptest.NewServer(api)
 	t.Cleanup(srv.Close)
 	ci := loadGitLab(t)

@@ -2,7 +2,6 @@ package examples_test
 
 import (
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -250,14 +249,14 @@ jq -r .id plan.json`
 	return strings.TrimSpace(r.stdout)
 }
 
+// requireState: the test runs an example that keeps its state in
+// PostgreSQL (and its tools).
 func requireState(t *testing.T) {
 	t.Helper()
 	if !hasStateFlag(t) {
-		t.Skip("rdsup apply has no --state yet (PostgreSQL state backend)")
+		t.Fatal("rdsup apply has no --state: the examples keep their state in PostgreSQL")
 	}
-	if _, err := exec.LookPath("jq"); err != nil {
-		t.Skip("the examples need jq")
-	}
+	needTools(t)
 }
 
 // The CronJob resumes the plan from PostgreSQL, each run in a new pod
