@@ -5,7 +5,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/rdsup/rdsup/executor"
 	"github.com/rdsup/rdsup/executor/rdssim"
+	"github.com/rdsup/rdsup/executor/state/postgres"
 	"github.com/rdsup/rdsup/internal/pgtest"
 )
 
@@ -79,5 +81,43 @@ func TestStateInitApplyStatus(t *testing.T) {
 				t.Errorf("the password is in the error: %s", stderr)
 			}
 		})
+	}
+}
+
+func TestStateFencingAcrossPlans(t *testing.T) {
+	db := pgtest.DB(t)
+	_, a := planFile(t, exampleFleet)
+	pathB, b := planFile(t, exampleFleet, "--no-default-policies")
+	if a.ID == b.ID {
+		t.Fatal("the two plans share an id")
+	}
+	sim, endpoint := simFor(t, b, rdssim.Faults{})
+	store, err := postgres.Connect(t.Context(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	if _, err := store.Init(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := store.SavePlan(t.Context(), a, 0); err != nil {
+		t.Fatal(err)
+	}
+	w, err := store.OpenWorker(t.Context(), a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	held := a.Steps[0]
+	if c, err := w.Claim(t.Context(), held); err != nil || c.Result != executor.Claimed {
+		t.Fatalf("claim %s: %+v %v", held.ID, c, err)
+	}
+	cliCase{name: "apply plan b", args: []string{"apply", pathB, "--state", db, "--endpoint", endpoint, "--yes",
+		"--poll-interval", "5ms", "--no-default-policies"},
+		code: exitPending, stderr: []string{"held by plan " + a.ID[:12], "step " + held.ID, "instance " + held.InstanceID}}.check(t)
+	for _, c := range sim.Calls() {
+		if c.Action == "UpgradeDBInstanceEngineVersion" && c.InstanceID == held.InstanceID {
+			t.Errorf("plan b sent an upgrade of %s while plan a held it", held.InstanceID)
+		}
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"os/exec"
 	"os/user"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -100,12 +101,25 @@ func Start() (*Server, error) {
 		return nil, err
 	}
 	s.cmd.Stdout, s.cmd.Stderr = logf, logf
-	if err := s.cmd.Start(); err != nil {
+	// Pdeathsig fires when the thread that started the child ends, not
+	// the process: start it from a goroutine locked to its thread that
+	// lives as long as the server.
+	started := make(chan error, 1)
+	go func() {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		err := s.cmd.Start()
+		started <- err
+		if err == nil {
+			s.cmd.Wait()
+		}
 		logf.Close()
+		close(s.done)
+	}()
+	if err := <-started; err != nil {
 		os.RemoveAll(dir)
 		return nil, fmt.Errorf("start postgres: %w", err)
 	}
-	go func() { s.cmd.Wait(); logf.Close(); close(s.done) }()
 	if err := s.waitReady(30 * time.Second); err != nil {
 		log, _ := os.ReadFile(filepath.Join(dir, "server.log"))
 		s.Stop()
@@ -252,3 +266,9 @@ func server(t testing.TB) *Server {
 }
 
 var errSkip = errors.New("skip")
+
+// PID is the server process's id.
+func (s *Server) PID() int { return s.cmd.Process.Pid }
+
+// Dir is the server's temporary directory (data and socket).
+func (s *Server) Dir() string { return s.dir }

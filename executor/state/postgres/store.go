@@ -42,6 +42,9 @@ func Connect(ctx context.Context, rawURL string) (*Store, error) {
 		return nil, fmt.Errorf("state store %s: %v (give a URL like postgres://user@host:5432/db)", name, scrub(err, rawURL))
 	}
 	cfg.MaxConns = max(cfg.MaxConns, 8)
+	// a journal record is durable when its commit returns, whatever the
+	// server's default (claims and releases relax it per transaction)
+	cfg.ConnConfig.RuntimeParams["synchronous_commit"] = "on"
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {
 		return nil, fmt.Errorf("state store %s: %v", name, scrub(err, rawURL))
