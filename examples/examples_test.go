@@ -35,6 +35,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -69,6 +70,30 @@ func TestMain(m *testing.M) {
 		}
 		return pgtest.Main(m)
 	}())
+}
+
+// watchSources stats every Go source file and go.mod/go.sum of the
+// module: go test caches a passing result until a file the tests looked at
+// changes, and rdsup, built by a subprocess, is otherwise invisible to it
+// (a changed flag must fail the examples, not hit the cache). Only what
+// tests look at counts (not TestMain), so baseEnv calls it once.
+var watchOnce = sync.OnceValue(func() error { return watchSources("..") })
+
+func watchSources(root string) error {
+	return filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		switch {
+		case err != nil:
+			return err
+		case d.IsDir() && path != root && (strings.HasPrefix(d.Name(), ".") || d.Name() == "testdata"):
+			return filepath.SkipDir
+		case d.IsDir():
+			return nil
+		case strings.HasSuffix(path, ".go") || d.Name() == "go.mod" || d.Name() == "go.sum":
+			_, err := os.Stat(path)
+			return err
+		}
+		return nil
+	})
 }
 
 // scriptLimit bounds one step, job script or CronJob run.
@@ -139,6 +164,9 @@ func newCloud(t *testing.T, repo string) *cloud {
 // credentials of the machine running the test.
 func baseEnv(t *testing.T, pathDirs ...string) []string {
 	t.Helper()
+	if err := watchOnce(); err != nil {
+		t.Fatal(err)
+	}
 	return []string{
 		"PATH=" + strings.Join(append(pathDirs, os.Getenv("PATH")), string(os.PathListSeparator)),
 		"HOME=" + t.TempDir(),

@@ -14,7 +14,7 @@ const (
 	cronJobFile = "kubernetes/cronjob.yaml"
 	secretFile  = "kubernetes/secret.yaml"
 	// waitingLine is what the CronJob's command prints when apply exits 3.
-	waitingLine = "steps waiting for their maintenance window"
+	waitingLine = "has steps left for a later run"
 )
 
 // k8s are the example's objects by kind.
