@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -172,7 +173,7 @@ func loadWorkflow(t *testing.T, file string) workflow {
 func TestGitHubWorkflowsStructure(t *testing.T) {
 	pr, merge := loadWorkflow(t, prWorkflow), loadWorkflow(t, mergeWorkflow)
 	for file, w := range map[string]workflow{prWorkflow: pr, mergeWorkflow: merge} {
-		if w.On.PullRequest == nil || !contains(w.On.PullRequest.Paths, "fleet/**") {
+		if w.On.PullRequest == nil || !slices.Contains(w.On.PullRequest.Paths, "fleet/**") {
 			t.Errorf("%s: want on.pull_request.paths [fleet/**] (runs when the inventory or policies change)", file)
 		}
 		for name, j := range w.Jobs {
@@ -200,7 +201,7 @@ func TestGitHubWorkflowsStructure(t *testing.T) {
 	if pr.Permissions["pull-requests"] != "write" || pr.Permissions["contents"] != "read" {
 		t.Errorf("%s: permissions %v, want contents: read and pull-requests: write (the comment)", prWorkflow, pr.Permissions)
 	}
-	if merge.On.PullRequest == nil || !contains(merge.On.PullRequest.Types, "closed") {
+	if merge.On.PullRequest == nil || !slices.Contains(merge.On.PullRequest.Types, "closed") {
 		t.Errorf("%s: want on.pull_request.types [closed]", mergeWorkflow)
 	}
 	if j := merge.Jobs["apply"]; j.If != "github.event.pull_request.merged == true" {

@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -101,17 +102,17 @@ func TestGitLabCIStructure(t *testing.T) {
 	ci := loadGitLab(t)
 	plan, apply := ci.Jobs["rdsup-plan"], ci.Jobs["rdsup-apply"]
 	for name, j := range ci.Jobs {
-		if !contains(ci.Stages, j.Stage) || len(j.Script) == 0 {
+		if !slices.Contains(ci.Stages, j.Stage) || len(j.Script) == 0 {
 			t.Errorf("job %s: stage %q (stages %v) and a script are required", name, j.Stage, ci.Stages)
 		}
-		if len(j.Rules) == 0 || !contains(j.Rules[0].Changes, "fleet/**/*") {
+		if len(j.Rules) == 0 || !slices.Contains(j.Rules[0].Changes, "fleet/**/*") {
 			t.Errorf("job %s: want rules with changes [fleet/**/*]", name)
 		}
 	}
 	if len(plan.Rules) == 0 || plan.Rules[0].If != `$CI_PIPELINE_SOURCE == "merge_request_event"` {
 		t.Errorf("rdsup-plan: want it in merge request pipelines")
 	}
-	if a := plan.Artifacts; a == nil || a.Reports.JUnit == "" || a.When != "always" || !contains(a.Paths, a.Reports.JUnit) {
+	if a := plan.Artifacts; a == nil || a.Reports.JUnit == "" || a.When != "always" || !slices.Contains(a.Paths, a.Reports.JUnit) {
 		t.Errorf("rdsup-plan: want artifacts when: always with reports: junit (also kept as a path)")
 	}
 	if len(apply.Rules) == 0 || !strings.Contains(apply.Rules[0].If, "$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH") || apply.ResourceGroup == "" {

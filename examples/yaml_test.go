@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -316,26 +315,22 @@ func TestValidCron(t *testing.T) {
 
 var usesPinned = regexp.MustCompile(`^[\w.-]+/[\w.-]+@v\d+$`)
 
-// rdsupLines are the lines of a shell script that run rdsup.
+var (
+	continued = regexp.MustCompile(`\\\n\s*`)
+	runsRdsup = regexp.MustCompile(`(^|[\s;|&(])rdsup\s`)
+)
+
+// rdsupLines are the lines of a shell script that run rdsup (continued
+// lines joined), but for its installation.
 func rdsupLines(script string) []string {
 	var out []string
-	script = regexp.MustCompile(`\\\n\s*`).ReplaceAllString(script, " ") // continued lines
+	script = continued.ReplaceAllString(script, " ")
 	for _, line := range strings.Split(script, "\n") {
-		if regexp.MustCompile(`(^|[\s;|&(])rdsup\s`).MatchString(line) && !strings.Contains(line, "go install") {
+		if runsRdsup.MatchString(line) && !strings.Contains(line, "go install") {
 			out = append(out, strings.TrimSpace(line))
 		}
 	}
 	return out
-}
-
-// contains reports whether list has s.
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // joined is every rdsup line of the scripts, for structure checks.
@@ -347,10 +342,4 @@ func joined(scripts ...string) string {
 		}
 	}
 	return b.String()
-}
-
-// exists is a helper for paths the examples name.
-func exists(path string) bool {
-	_, err := os.Stat(path)
-	return err == nil
 }
