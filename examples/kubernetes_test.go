@@ -223,6 +223,7 @@ func runCronJobUntilDone(t *testing.T, repo string, c *cloud, secret, configMap 
 			t.Fatalf("CronJob run 1 left nothing for later; the example fleet has MaintainTime upgrades\n%s\n%s", r.stdout, r.stderr)
 		}
 		if !waiting {
+			t.Logf("the CronJob finished the plan in %d runs", run)
 			return run
 		}
 		time.Sleep(300 * time.Millisecond) // three simulated hours
