@@ -79,7 +79,8 @@ var ErrLeaseLost = errors.New("lease lost")
 func (j *Journal) PlanID() string { return j.planID }
 
 // LocalStore is the default store: the plan file, PLAN.journal and
-// PLAN.lock next to it (or in StateDir).
+// PLAN.lock next to it (or in StateDir). LoadPlan names the plan file that
+// Open and ReadSteps then use.
 type LocalStore struct {
 	StateDir string
 	planPath string

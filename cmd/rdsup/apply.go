@@ -162,7 +162,7 @@ denied steps, 3 work left pending (window closed with --no-wait, interrupted).`,
 }
 
 func runApply(ctx context.Context, stdout, stderr io.Writer, o *applyOptions) error {
-	if o.state.resolved() != "" {
+	if o.state.resolved() != "" && (o.state.url != "" || !o.simulate) { // --simulate ignores $RDSUP_STATE
 		return runApplyState(ctx, stdout, stderr, o)
 	}
 	if (o.planPath == "") == (o.inventory == "") {

@@ -66,7 +66,8 @@ func TestStateInitApplyStatus(t *testing.T) {
 	bad := []cliCase{
 		{name: "no plan", args: []string{"apply", "--yes"}, code: exitError, stderr: []string{"--plan-id ID of a plan already stored"}},
 		{name: "with -i", args: []string{"apply", "-i", exampleFleet, "--yes"}, code: exitError, stderr: []string{"-i and --state exclude each other"}},
-		{name: "with --simulate", args: []string{"apply", path, "--simulate", "--yes"}, code: exitError, stderr: []string{"--simulate and --state exclude each other"}},
+		{name: "with --simulate", args: []string{"apply", path, "--state", db, "--simulate", "--yes"}, code: exitError, stderr: []string{"--simulate and --state exclude each other"}},
+		{name: "--simulate ignores $RDSUP_STATE", args: []string{"apply", path, "--simulate", "--yes"}, code: exitOK, stdout: []string{"4 steps: 4 succeeded"}},
 		{name: "not postgres", args: []string{"apply", path, "--state", "mysql://x", "--yes"}, code: exitError, stderr: []string{"give a PostgreSQL URL"}},
 		{name: "wrong plan id", args: []string{"apply", path, "--plan-id", "0123456789ab", "--yes"}, code: exitError, stderr: []string{"--plan-id is 0123456789ab"}},
 		{name: "short id", args: []string{"status", "--plan-id", "abc"}, code: exitError, stderr: []string{"at least its first 12"}},

@@ -16,14 +16,11 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
-	"os/user"
 	"path/filepath"
 	"runtime"
-	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -84,7 +81,7 @@ func Start() (*Server, error) {
 	}
 	data := filepath.Join(dir, "data")
 	initdb := exec.Command(filepath.Join(bin, "initdb"), "-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync")
-	initdb.SysProcAttr = &syscall.SysProcAttr{Credential: cred}
+	initdb.SysProcAttr = procAttr(cred, false)
 	initdb.Dir = dir
 	if out, err := initdb.CombinedOutput(); err != nil {
 		os.RemoveAll(dir)
@@ -92,8 +89,8 @@ func Start() (*Server, error) {
 	}
 	s.cmd = exec.Command(filepath.Join(bin, "postgres"), "-D", data, "-k", dir, "-c", "listen_addresses=",
 		"-c", "max_connections=200", "-c", "shared_buffers=32MB", "-c", "log_min_messages=FATAL")
-	// Pdeathsig: if the test binary dies (kill -9), the server goes with it.
-	s.cmd.SysProcAttr = &syscall.SysProcAttr{Credential: cred, Pdeathsig: syscall.SIGQUIT, Setpgid: true}
+	// if the test binary dies (kill -9), the server goes with it (Linux)
+	s.cmd.SysProcAttr = procAttr(cred, true)
 	s.cmd.Dir = dir
 	logf, err := os.Create(filepath.Join(dir, "server.log"))
 	if err != nil {
@@ -126,27 +123,6 @@ func Start() (*Server, error) {
 		return nil, fmt.Errorf("%w\n%s", err, log)
 	}
 	return s, nil
-}
-
-// serverUser returns the credential the server runs with: nil when not
-// root; as root, the postgres user, to whom dir is handed.
-func serverUser(dir string) (*syscall.Credential, error) {
-	if os.Geteuid() != 0 {
-		return nil, nil
-	}
-	u, err := user.Lookup("postgres")
-	if err != nil {
-		return nil, fmt.Errorf("running as root, and PostgreSQL refuses root: no `postgres` user to run it as (%v); install the Debian package `postgresql`", err)
-	}
-	uid, _ := strconv.Atoi(u.Uid)
-	gid, _ := strconv.Atoi(u.Gid)
-	if err := os.Chown(dir, uid, gid); err != nil {
-		return nil, err
-	}
-	if err := os.Chmod(dir, 0o755); err != nil {
-		return nil, err
-	}
-	return &syscall.Credential{Uid: uint32(uid), Gid: uint32(gid)}, nil
 }
 
 func (s *Server) waitReady(limit time.Duration) error {
@@ -194,7 +170,7 @@ func (s *Server) NewDatabase(ctx context.Context) (string, error) {
 // Stop shuts the server down (fast shutdown) and removes its directory.
 func (s *Server) Stop() {
 	if s.cmd != nil && s.cmd.Process != nil {
-		_ = s.cmd.Process.Signal(syscall.SIGINT)
+		_ = s.cmd.Process.Signal(os.Interrupt)
 		select {
 		case <-s.done:
 		case <-time.After(10 * time.Second):
