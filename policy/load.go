@@ -19,7 +19,9 @@ import (
 // ErrNoPolicyDir is returned for a policy directory that does not exist.
 var ErrNoPolicyDir = errors.New("policy directory not found")
 
-// loadDir reads the .rego files under dir, recursively, sorted by path.
+// loadDir reads the .rego files under dir, recursively, sorted by path,
+// leaving out hidden directories (.git; the ..<timestamp> directory of a
+// Kubernetes ConfigMap volume, whose files the volume links by name).
 // Test files are included only when tests is true. A missing directory,
 // or one without any .rego file, is an error: an empty pass would hide a
 // typo in -p.
@@ -39,6 +41,9 @@ func loadDir(dir string, tests bool) ([]File, error) {
 	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
+		}
+		if d.IsDir() && p != dir && strings.HasPrefix(d.Name(), ".") {
+			return fs.SkipDir // .git, and a Kubernetes ConfigMap volume's ..<timestamp> copy
 		}
 		if d.IsDir() || !strings.HasSuffix(p, ".rego") {
 			return nil
