@@ -38,7 +38,7 @@ func (r *runner) await(ctx context.Context, n *node, submitted time.Time, taskID
 		if o, done := r.awaitWindow(ctx, n, w); done {
 			return o
 		}
-		if err := r.sleepUntil(ctx, r.upgrades.firstLook(w, r.now())); err != nil {
+		if err := r.sleepUntil(ctx, r.upgrades.firstLook(w, n.estimate(), r.now())); err != nil {
 			return r.pollFailed(ctx, n, w, err)
 		}
 		live, err := r.observe(ctx, n, false)
@@ -158,7 +158,7 @@ func (r *runner) judgePoll(n *node, w *watch, live Instance) (outcome, bool) {
 	s, now := n.step, r.now()
 	switch {
 	case live.EngineVersion == s.ToVersion && live.Status == StatusRunning:
-		r.upgrades.ended(w, now)
+		r.upgrades.ended(w, n.estimate(), now)
 		return r.succeed(n, w.taskID, "upgraded to "+s.ToVersion), true
 	case live.Status != StatusRunning:
 		r.started(n, w, now)
