@@ -129,6 +129,9 @@ type StepResult struct {
 	TaskID   string        `json:"taskId,omitempty"`
 	Until    time.Time     `json:"until,omitzero"`     // scheduled: when the maintenance window opens
 	Duration time.Duration `json:"duration,omitempty"` // on the run's clock
+	// Fenced: not started because another plan of the shared state store
+	// holds the step's instance (Detail names that plan and step).
+	Fenced bool `json:"fenced,omitempty"`
 }
 
 // Result is the outcome of a run.

@@ -33,6 +33,7 @@ type node struct {
 	dur     time.Duration
 	slot    bool          // holds one of the run's concurrency slots (scheduler only)
 	rank    time.Duration // priority among ready steps (priority.go)
+	fenced  bool          // not started: another plan of the shared store holds the instance
 }
 
 // outcome is what a worker reports when it lets go of its step; the step's
@@ -298,7 +299,7 @@ func (r *runner) finish(res *Result) *Result {
 
 func (r *runner) result(n *node) StepResult {
 	sr := StepResult{Step: n.step.ID, Instance: n.step.InstanceID, Cluster: n.step.Cluster,
-		State: n.state, Detail: n.detail, TaskID: n.taskID, Until: n.until, Duration: n.dur}
+		State: n.state, Detail: n.detail, TaskID: n.taskID, Until: n.until, Duration: n.dur, Fenced: n.fenced}
 	switch n.state {
 	case NotStarted, Checking, Started:
 		sr.State = NotStarted

@@ -40,7 +40,7 @@ func (r *runner) claimAndWork(ctx, hard context.Context, n *node) outcome {
 		r.busy.Add(1)
 		n.detail = cl.Detail
 	case ClaimFenced:
-		n.detail = cl.Detail
+		n.detail, n.fenced = cl.Detail, true
 		r.o.Logger.Warn("step not started: "+cl.Detail, "step", n.step.ID, "instance", n.step.InstanceID)
 	}
 	return outcome{n: n}

@@ -88,6 +88,11 @@ func TestRunSharedClaims(t *testing.T) {
 			if got := stateOf(res, primary.ID); got != NotStarted {
 				t.Errorf("primary %s, want not-started behind its fenced replica", got)
 			}
+			for _, s := range res.Steps {
+				if want := s.Step == replica.ID; s.Fenced != want {
+					t.Errorf("step %s: fenced %v, want %v", s.Step, s.Fenced, want)
+				}
+			}
 			if c.claims[replica.ID] != 1 {
 				t.Errorf("fenced step claimed %d times, want once (a fence is not waited on)", c.claims[replica.ID])
 			}

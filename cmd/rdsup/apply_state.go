@@ -162,7 +162,7 @@ func previewStored(w io.Writer, p *plans.Plan, log executor.StepLog, ro render.O
 func fencedSteps(res *executor.Result) string {
 	var msgs []string
 	for _, s := range res.Steps {
-		if s.State == executor.NotStarted && strings.Contains(s.Detail, "is held by plan") {
+		if s.State == executor.NotStarted && s.Fenced {
 			msgs = append(msgs, "step "+s.Step+": "+s.Detail)
 		}
 	}
