@@ -47,6 +47,7 @@ type applyOptions struct {
 	out       string
 	simulate  bool
 	timeScale float64
+	simPaths  []string // --upgrade-path, with --simulate
 	endpoint  string
 	profile   string
 	yes       bool
@@ -151,6 +152,7 @@ denied steps, 3 work left pending (window closed with --no-wait, interrupted).`,
 	f.BoolVar(&o.simulate, "simulate", false, "apply against an in-process RDS simulator seeded from the plan (no cloud account needed)")
 	f.Float64Var(&o.timeScale, "time-scale", defaultTimeScale, "with --simulate: simulated seconds per real second")
 	deprecatedAlias(f, "sim-speed", "time-scale")
+	f.StringSliceVar(&o.simPaths, "upgrade-path", nil, "with --simulate: the simulator's supported upgrades ENGINE:FROM:TO, repeatable, replacing its defaults (MySQL 5.5→5.6→5.7→8.0), e.g. to offer MySQL:8.0:8.4")
 	f.StringVar(&o.endpoint, "endpoint", "", "RDS API endpoint URL (default: the region's public endpoint over HTTPS; http://127.0.0.1:PORT for rdsup sim)")
 	f.StringVar(&o.profile, "profile", "", "profile of ~/.aliyun/config.json to take credentials from (default: the SDK's credential chain)")
 	f.BoolVarP(&o.yes, "yes", "y", false, "do not ask for confirmation")
@@ -183,6 +185,12 @@ func runApply(ctx context.Context, stdout, stderr io.Writer, o *applyOptions) er
 	}
 	if o.simulate && o.endpoint != "" {
 		return errors.New("--simulate and --endpoint exclude each other")
+	}
+	if len(o.simPaths) > 0 && !o.simulate {
+		return errors.New("--upgrade-path says what the --simulate simulator offers; the cloud's paths are its own (for rdsup sim, give it to rdsup sim)")
+	}
+	if _, err := parseUpgradePaths(o.simPaths); err != nil {
+		return err
 	}
 	if o.inventory == "" && o.sel.given() {
 		return errors.New("--only, --exclude and --with-replicas choose what -i INVENTORY plans; a PLANFILE keeps the selection it was planned with (see `rdsup show`)")

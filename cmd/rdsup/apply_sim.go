@@ -26,8 +26,12 @@ func startSimulator(p *plans.Plan, o *applyOptions, log *slog.Logger) (executor.
 	}
 	id, secret := "LTAIsimulate"+hex.EncodeToString(buf[:4]), hex.EncodeToString(buf[4:])
 	clock := rdssim.NewScaledClock(o.timeScale)
+	paths, err := parseUpgradePaths(o.simPaths)
+	if err != nil {
+		return nil, nil, err
+	}
 	sim, err := rdssim.NewChecked(p.Instances, rdssim.Options{
-		AccessKeyID: id, AccessKeySecret: secret, Clock: clock, Seed: 1,
+		AccessKeyID: id, AccessKeySecret: secret, Clock: clock, Seed: 1, UpgradePaths: paths,
 	})
 	if err != nil {
 		return nil, nil, fmt.Errorf("start simulator: %w", err)

@@ -137,4 +137,26 @@ func TestUpgradeTo84WithData(t *testing.T) {
 			}
 		})
 	}
+	// apply --simulate takes the same --upgrade-path for its in-process simulator
+	for _, tt := range []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"--simulate refuses 8.0 → 8.4 by default", nil, exitError, "IncorrectEngineVersion"},
+		{"--simulate --upgrade-path MySQL:8.0:8.4", []string{"--upgrade-path", "MySQL:5.5:5.6,MySQL:5.6:5.7,MySQL:5.7:8.0", "--upgrade-path", "MySQL:8.0:8.4"}, exitOK, "4 succeeded"},
+		{"bad --upgrade-path", []string{"--upgrade-path", "MySQL:8.0"}, exitError, `--upgrade-path "MySQL:8.0": want ENGINE:FROM:TO`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			args := append([]string{"apply", "--simulate", "-i", inv, "--data", fix, "--yes", "--at", checkAt}, tt.args...)
+			out, stderr, code := runCLI(t, args...)
+			if code != tt.code || !strings.Contains(out+stderr, tt.want) {
+				t.Fatalf("exit %d, want %d and %q in the output:\n%s\n%s", code, tt.code, tt.want, out, stderr)
+			}
+		})
+	}
+	if _, stderr, code := runCLI(t, "apply", path, "--endpoint", "http://127.0.0.1:1", "--yes", "--upgrade-path", "MySQL:8.0:8.4"); code != exitError || !strings.Contains(stderr, "--upgrade-path says what the --simulate simulator offers") {
+		t.Errorf("--upgrade-path without --simulate: exit %d, %s", code, stderr)
+	}
 }

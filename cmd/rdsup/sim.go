@@ -190,12 +190,8 @@ func simSetup(o *simOptions, log *slog.Logger) (opts rdssim.Options, generated b
 		}
 		opts.Clock = rdssim.NewScaledClock(o.timeScale)
 	}
-	for _, p := range o.paths {
-		parts := strings.Split(p, ":")
-		if len(parts) != 3 || parts[0] == "" || parts[1] == "" || parts[2] == "" {
-			return opts, false, fmt.Errorf("--upgrade-path %q: want ENGINE:FROM:TO, e.g. MySQL:5.5:5.6", p)
-		}
-		opts.UpgradePaths = append(opts.UpgradePaths, rdssim.UpgradePath{Engine: parts[0], From: parts[1], To: parts[2]})
+	if opts.UpgradePaths, err = parseUpgradePaths(o.paths); err != nil {
+		return opts, false, err
 	}
 	for _, d := range o.drift {
 		dr, err := parseDrift(d)
@@ -297,4 +293,18 @@ func randHex(n int) string {
 	b := make([]byte, n)
 	_, _ = rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// parseUpgradePaths reads --upgrade-path values (ENGINE:FROM:TO); none
+// leaves the simulator's default paths.
+func parseUpgradePaths(vals []string) ([]rdssim.UpgradePath, error) {
+	var out []rdssim.UpgradePath
+	for _, p := range vals {
+		parts := strings.Split(p, ":")
+		if len(parts) != 3 || parts[0] == "" || parts[1] == "" || parts[2] == "" {
+			return nil, fmt.Errorf("--upgrade-path %q: want ENGINE:FROM:TO, e.g. MySQL:5.5:5.6", p)
+		}
+		out = append(out, rdssim.UpgradePath{Engine: parts[0], From: parts[1], To: parts[2]})
+	}
+	return out, nil
 }
