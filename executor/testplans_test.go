@@ -11,28 +11,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rdsup/rdsup/planner"
 	"github.com/rdsup/rdsup/planner/fleetgen"
 	"github.com/rdsup/rdsup/plans"
+	"github.com/rdsup/rdsup/plans/plantest"
 )
 
 // PlanFromYAML plans an inventory (no policies: every step applicable).
 func PlanFromYAML(t testing.TB, name string, data []byte) *plans.Plan {
-	t.Helper()
-	inv, err := planner.Parse(name, data)
-	if err != nil {
-		t.Fatalf("parse inventory: %v", err)
-	}
-	p, err := planner.Build(inv)
-	if err != nil {
-		t.Fatalf("build plan: %v", err)
-	}
-	plans.Summarize(p)
-	p.CreatedAt = time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC)
-	if err := plans.Seal(p); err != nil {
-		t.Fatalf("seal: %v", err)
-	}
-	return p
+	return plantest.FromYAML(t, name, data)
 }
 
 // FleetPlan plans a synthetic fleet of n instances with Immediate upgrades.

@@ -195,14 +195,8 @@ func runApply(ctx context.Context, stdout, stderr io.Writer, o *applyOptions) er
 	if o.inventory == "" && o.sel.given() {
 		return errors.New("--only, --exclude and --with-replicas choose what -i INVENTORY plans; a PLANFILE keeps the selection it was planned with (see `rdsup show`)")
 	}
-	if o.exec.UnreachableFor == 0 {
-		o.exec.UnreachableFor = unreachableFor
-	}
-	logs := logcollapse.New(newLogHandler(ctx, stderr, slog.LevelInfo),
-		logcollapse.Options{Normalize: rdsapi.WithoutRequestID})
-	defer logs.Flush(context.WithoutCancel(ctx))
-	log := slog.New(logs)
-	o.exec.Logger = log
+	log, flush := o.runLogger(ctx, stderr)
+	defer flush()
 	planPath, stateDir, cleanup, err := o.preparePlan(ctx, stderr)
 	if err != nil {
 		return err
@@ -257,7 +251,7 @@ func runApply(ctx context.Context, stdout, stderr io.Writer, o *applyOptions) er
 	o.exec.OnEvent = prog.Event
 	res, err := executor.Run(ctx, sess.Plan, cloud, sess.Journal, o.exec)
 	prog.Finish()
-	logs.Flush(context.WithoutCancel(ctx))
+	flush()
 	if err != nil {
 		return fmt.Errorf("apply %s: %w (the journal %s is intact: run apply again to resume)", planPath, err, sess.Journal.Path())
 	}
@@ -447,4 +441,18 @@ func shortPlanID(id string) string {
 		return id[:12]
 	}
 	return id
+}
+
+// runLogger sets up apply's logger (repeated warnings collapsed, the
+// request id left out when comparing them) and its defaults for a run;
+// flush prints what the collapsing still holds.
+func (o *applyOptions) runLogger(ctx context.Context, stderr io.Writer) (*slog.Logger, func()) {
+	if o.exec.UnreachableFor == 0 {
+		o.exec.UnreachableFor = unreachableFor
+	}
+	logs := logcollapse.New(newLogHandler(ctx, stderr, slog.LevelInfo),
+		logcollapse.Options{Normalize: rdsapi.WithoutRequestID})
+	log := slog.New(logs)
+	o.exec.Logger = log
+	return log, func() { logs.Flush(context.WithoutCancel(ctx)) }
 }

@@ -10,9 +10,7 @@ import (
 	"time"
 
 	"github.com/rdsup/rdsup/executor"
-	"github.com/rdsup/rdsup/executor/rdsapi"
 	"github.com/rdsup/rdsup/executor/state/postgres"
-	"github.com/rdsup/rdsup/internal/logcollapse"
 	"github.com/rdsup/rdsup/plans"
 	"github.com/rdsup/rdsup/plans/render"
 )
@@ -31,14 +29,8 @@ func runApplyState(ctx context.Context, stdout, stderr io.Writer, o *applyOption
 	case o.planPath == "" && o.trust.planID == "":
 		return errors.New("with --state give the PLANFILE to store and apply, or --plan-id ID of a plan already stored (see `rdsup status --state URL`)")
 	}
-	if o.exec.UnreachableFor == 0 {
-		o.exec.UnreachableFor = unreachableFor
-	}
-	logs := logcollapse.New(newLogHandler(ctx, stderr, slog.LevelInfo),
-		logcollapse.Options{Normalize: rdsapi.WithoutRequestID})
-	defer logs.Flush(context.WithoutCancel(ctx))
-	log := slog.New(logs)
-	o.exec.Logger = log
+	log, flush := o.runLogger(ctx, stderr)
+	defer flush()
 
 	store, err := o.state.connect(ctx)
 	if err != nil {
@@ -97,7 +89,7 @@ func runApplyState(ctx context.Context, stdout, stderr io.Writer, o *applyOption
 	retry := min(max(o.exec.PollInterval, 100*time.Millisecond), 5*time.Second)
 	res, err := executor.RunShared(ctx, p, cloud, w, o.exec, retry)
 	prog.Finish()
-	logs.Flush(context.WithoutCancel(ctx))
+	flush()
 	resume := "--state URL --plan-id " + shortPlanID(p.ID)
 	if err != nil {
 		return fmt.Errorf("apply plan %s: %w (the journal in %s is intact: run `rdsup apply %s` again to resume)", shortPlanID(p.ID), err, store.Name(), resume)

@@ -8,14 +8,13 @@ import (
 	"os"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/rdsup/rdsup/executor"
 	"github.com/rdsup/rdsup/executor/state/postgres"
 	"github.com/rdsup/rdsup/internal/pgtest"
-	"github.com/rdsup/rdsup/planner"
 	"github.com/rdsup/rdsup/planner/fleetgen"
 	"github.com/rdsup/rdsup/plans"
+	"github.com/rdsup/rdsup/plans/plantest"
 )
 
 func TestMain(m *testing.M) {
@@ -33,21 +32,7 @@ func fleetPlan(t testing.TB, n int, seed int64) *plans.Plan {
 }
 
 func planYAML(t testing.TB, name string, y []byte) *plans.Plan {
-	t.Helper()
-	inv, err := planner.Parse(name, y)
-	if err != nil {
-		t.Fatalf("parse inventory: %v", err)
-	}
-	p, err := planner.Build(inv)
-	if err != nil {
-		t.Fatalf("build plan: %v", err)
-	}
-	plans.Summarize(p)
-	p.CreatedAt = time.Date(2026, 1, 5, 10, 0, 0, 0, time.UTC)
-	if err := plans.Seal(p); err != nil {
-		t.Fatalf("seal: %v", err)
-	}
-	return p
+	return plantest.FromYAML(t, name, y)
 }
 
 // newStore connects to a fresh database and initialises it.
