@@ -229,6 +229,9 @@ func runApply(ctx context.Context, stdout, stderr io.Writer, o *applyOptions) er
 	if empty, err := writeNothingToDo(stdout, sess.Plan, render.Table); empty || err != nil {
 		return err
 	}
+	if done, err := writeAllDone(stdout, sess); done || err != nil {
+		return err // a finished plan needs no credentials, endpoint or confirmation
+	}
 	if err := preview(stdout, sess, renderOptions(stdout, o.limit)); err != nil {
 		return err
 	}
