@@ -79,7 +79,7 @@ func New(cfg Config) (*Client, error) {
 	}
 	cred, err := c.creds.GetCredentials()
 	if err != nil {
-		hint := "set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET (and ALIBABA_CLOUD_SECURITY_TOKEN for STS), pass --profile NAME of ~/.aliyun/config.json, or run on an instance with a RAM role"
+		hint := "set ALIBABA_CLOUD_ACCESS_KEY_ID and ALIBABA_CLOUD_ACCESS_KEY_SECRET (and ALIBABA_CLOUD_SECURITY_TOKEN for STS), pass --profile NAME of ~/.aliyun/config.json, run on an ECS instance with a RAM role, or in a Kubernetes pod with RRSA (ALIBABA_CLOUD_ROLE_ARN, ALIBABA_CLOUD_OIDC_PROVIDER_ARN and ALIBABA_CLOUD_OIDC_TOKEN_FILE)"
 		if cfg.Profile != "" {
 			hint = fmt.Sprintf("check profile %q in ~/.aliyun/config.json", cfg.Profile)
 		}
