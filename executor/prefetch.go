@@ -1,6 +1,7 @@
 package executor
 
 import (
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -48,27 +49,29 @@ func (q *queued) remove(n *node) {
 // next returns up to max queued steps of region, in the order the
 // scheduler launches them, whose instances skip does not rule out: step
 // id → instance id. It reads only what never changes in a node (its step,
-// plan order and place in the graph), as the scheduler's ready queue does.
+// plan order and place in the graph), as the scheduler's ready queue does,
+// and keeps only the first max while it scans (a region may hold
+// thousands of queued steps; a pre-check wants a few).
 func (q *queued) next(region string, skip func(step, instance string) bool, max int) map[string]string {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	var all readyQueue
+	first := make(readyQueue, 0, max+1) // in launch order
 	for id, n := range q.by[region] {
-		if !skip(id, n.step.InstanceID) {
-			all = append(all, n)
+		if skip(id, n.step.InstanceID) {
+			continue
+		}
+		at := sort.Search(len(first), func(i int) bool { return readyQueue{n, first[i]}.Less(0, 1) })
+		if at == max {
+			continue
+		}
+		first = slices.Insert(first, at, n)
+		if len(first) > max {
+			first = first[:max]
 		}
 	}
-	sort.Slice(all, all.Less)
-	out := map[string]string{}
-	seen := map[string]bool{}
-	for _, n := range all {
-		if len(out) == max {
-			break
-		}
-		if !seen[n.step.InstanceID] { // one step per instance: hops are never ready together
-			seen[n.step.InstanceID] = true
-			out[n.step.ID] = n.step.InstanceID
-		}
+	out := make(map[string]string, len(first))
+	for _, n := range first {
+		out[n.step.ID] = n.step.InstanceID // one step per instance: hops are never ready together
 	}
 	return out
 }
