@@ -16,7 +16,6 @@ import (
 	. "github.com/rdsup/rdsup/executor"
 	"github.com/rdsup/rdsup/executor/rdsapi"
 	"github.com/rdsup/rdsup/executor/rdssim"
-	"github.com/rdsup/rdsup/executor/rdssim/rdssimtest"
 )
 
 // Kill points of a hop, where a campaign child kills itself with SIGKILL
@@ -67,11 +66,7 @@ func (k *killCloud) UpgradeEngineVersion(ctx context.Context, u Upgrade) (Task, 
 // campaignChild applies RDSUP_TEST_PLAN against RDSUP_TEST_ENDPOINT and
 // kills itself at RDSUP_TEST_KILL (none when empty).
 func campaignChild() int {
-	client, err := rdsapi.New(rdsapi.Config{
-		Endpoint:    os.Getenv("RDSUP_TEST_ENDPOINT"),
-		Credentials: rdsapi.StaticCredentials(rdssimtest.AccessKeyID, rdssimtest.AccessKeySecret),
-		Timeout:     2 * time.Second,
-	})
+	client, err := childClient()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
@@ -97,18 +92,7 @@ func campaignChild() int {
 			}
 		}
 	}
-	s, err := Open(os.Getenv("RDSUP_TEST_PLAN"), "")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		return 1
-	}
-	defer s.Close()
-	res, err := Run(context.Background(), s.Plan, cloud, s.Journal, opts)
-	if err != nil || !res.Done() {
-		fmt.Fprintln(os.Stderr, err, summarize(res))
-		return 1
-	}
-	return 0
+	return childRun(cloud, opts)
 }
 
 // TestCampaignKill9MidHop runs a 5.5 → 8.0 campaign in child processes,

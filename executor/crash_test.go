@@ -121,24 +121,36 @@ func TestMain(m *testing.M) {
 }
 
 func childApply() int {
-	cloud, err := rdsapi.New(rdsapi.Config{
-		Endpoint:    os.Getenv("RDSUP_TEST_ENDPOINT"),
-		Credentials: rdsapi.StaticCredentials(rdssimtest.AccessKeyID, rdssimtest.AccessKeySecret),
-		Timeout:     2 * time.Second,
-	})
+	cloud, err := childClient()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
+	opts := fastOptions()
+	opts.Window = alwaysOpen
+	opts.Concurrency = 4
+	return childRun(cloud, opts)
+}
+
+// childClient is a child apply's SDK client of the simulator at
+// RDSUP_TEST_ENDPOINT.
+func childClient() (*rdsapi.Client, error) {
+	return rdsapi.New(rdsapi.Config{
+		Endpoint:    os.Getenv("RDSUP_TEST_ENDPOINT"),
+		Credentials: rdsapi.StaticCredentials(rdssimtest.AccessKeyID, rdssimtest.AccessKeySecret),
+		Timeout:     2 * time.Second,
+	})
+}
+
+// childRun applies RDSUP_TEST_PLAN through cloud: the exit status of a
+// child apply (0 when every step succeeded).
+func childRun(cloud Cloud, opts Options) int {
 	s, err := Open(os.Getenv("RDSUP_TEST_PLAN"), "")
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		return 1
 	}
 	defer s.Close()
-	opts := fastOptions()
-	opts.Window = alwaysOpen
-	opts.Concurrency = 4
 	res, err := Run(context.Background(), s.Plan, cloud, s.Journal, opts)
 	if err != nil || !res.Done() {
 		fmt.Fprintln(os.Stderr, err, summarize(res))
