@@ -8,9 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rdsup/rdsup/planner"
 	"github.com/rdsup/rdsup/planner/fleetgen"
 	"github.com/rdsup/rdsup/plans"
+	"github.com/rdsup/rdsup/plans/plantest"
 	"github.com/rdsup/rdsup/schedule"
 )
 
@@ -18,20 +18,7 @@ var t0 = time.Date(2026, 1, 5, 0, 0, 0, 0, time.UTC)
 
 func planOf(t testing.TB, yaml string) *plans.Plan {
 	t.Helper()
-	inv, err := planner.Parse("inv.yaml", []byte(yaml))
-	if err != nil {
-		t.Fatalf("parse: %v", err)
-	}
-	p, err := planner.Build(inv)
-	if err != nil {
-		t.Fatalf("build: %v", err)
-	}
-	plans.Summarize(p)
-	p.CreatedAt = t0
-	if err := plans.Seal(p); err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return plantest.FromYAML(t, "inv.yaml", []byte(yaml))
 }
 
 const cluster = `defaults: {engine: MySQL, targetVersion: "5.6", effectiveTime: %s, status: Running}

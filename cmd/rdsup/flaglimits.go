@@ -3,9 +3,9 @@ package main
 import (
 	"errors"
 	"fmt"
+	"github.com/rdsup/rdsup/plans"
 	"math"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -101,14 +101,11 @@ func checkLimit(fl *pflag.Flag, name string, a []string) error {
 
 func fmtFloat(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 
-// fmtDuration writes 24h0m0s as 24h and 1m0s as 1m.
+// fmtDuration writes 24h0m0s as 24h and 1m0s as 1m, as plans spell
+// durations.
 func fmtDuration(d time.Duration) string {
-	s := d.String()
-	if strings.HasSuffix(s, "m0s") {
-		s = strings.TrimSuffix(s, "0s")
+	if d == 0 {
+		return "0s"
 	}
-	if strings.HasSuffix(s, "h0m") {
-		s = strings.TrimSuffix(s, "0m")
-	}
-	return s
+	return plans.FormatSoak(d)
 }
