@@ -335,15 +335,7 @@ func (r *run) result() *Schedule {
 			order = append(order, st.Cluster)
 		}
 		c.Steps++
-		if st.Start.IsZero() {
-			continue
-		}
-		if c.Start.IsZero() || st.Start.Before(c.Start) {
-			c.Start = st.Start
-		}
-		if st.End.After(c.End) {
-			c.End = st.End
-		}
+		widen(&c.Start, &c.End, st.Start, st.End)
 	}
 	sort.Strings(order)
 	for _, id := range order {
@@ -372,17 +364,23 @@ func stages(p *plans.Plan, s *Schedule) []Stage {
 		}
 		g := &out[k]
 		g.Steps++
-		if st.Start.IsZero() {
-			continue
-		}
-		if g.Start.IsZero() || st.Start.Before(g.Start) {
-			g.Start = st.Start
-		}
-		if st.End.After(g.End) {
-			g.End = st.End
-		}
+		widen(&g.Start, &g.End, st.Start, st.End)
 	}
 	return out
+}
+
+// widen stretches [start, end] over a step that ran from from to to (a
+// zero from: the step never started, and counts for nothing).
+func widen(start, end *time.Time, from, to time.Time) {
+	if from.IsZero() {
+		return
+	}
+	if start.IsZero() || from.Before(*start) {
+		*start = from
+	}
+	if to.After(*end) {
+		*end = to
+	}
 }
 
 // readyQueue orders ready steps as the executor does: longest remaining
