@@ -1,18 +1,14 @@
 package executor
 
-import (
-	"time"
-
-	"github.com/rdsup/rdsup/plans"
-)
+import "github.com/rdsup/rdsup/plans"
 
 // The ready queue's order. A ready step's priority is its remaining
 // critical path: its own estimated duration plus the longest estimated
 // chain of steps that wait on it (plans.RemainingPath, from the steps'
 // estimateSeconds). The step with the longest path starts first, ties in
-// plan order: the chains that decide when the run ends start early, and
-// short independent steps fill the slots that are left. `rdsup schedule`
-// previews a run with the same order.
+// plan order (plans.StartsFirst): the chains that decide when the run
+// ends start early, and short independent steps fill the slots that are
+// left. `rdsup schedule` previews a run with the same order.
 
 // rank sets each node's priority (nodes are in plan order).
 func rank(p *plans.Plan, nodes []*node) {
@@ -21,6 +17,3 @@ func rank(p *plans.Plan, nodes []*node) {
 		n.rank = rem[i]
 	}
 }
-
-// priority ranks a ready step: higher starts first.
-func priority(n *node) time.Duration { return n.rank }

@@ -380,15 +380,12 @@ func (r *runner) sleepUntil(ctx context.Context, t time.Time) error {
 	}
 }
 
-// readyQueue orders ready steps by priority, then plan order.
+// readyQueue orders ready steps as plans.StartsFirst says.
 type readyQueue []*node
 
 func (q readyQueue) Len() int { return len(q) }
 func (q readyQueue) Less(i, j int) bool {
-	if pi, pj := priority(q[i]), priority(q[j]); pi != pj {
-		return pi > pj
-	}
-	return q[i].idx < q[j].idx
+	return plans.StartsFirst(q[i].rank, q[i].idx, q[j].rank, q[j].idx)
 }
 
 func (q readyQueue) Swap(i, j int) { q[i], q[j] = q[j], q[i] }

@@ -53,6 +53,16 @@ func estimate(s *Step, instance func(id string) *Instance) time.Duration {
 	return EstimateUpgrade(s.Role, gb)
 }
 
+// StartsFirst is the order of ready steps, for the scheduler and `rdsup
+// schedule` alike: a step with remaining path ra at plan index ia starts
+// before one with rb at ib when its path is longer, ties in plan order.
+func StartsFirst(ra time.Duration, ia int, rb time.Duration, ib int) bool {
+	if ra != rb {
+		return ra > rb
+	}
+	return ia < ib
+}
+
 // RemainingPath returns, for every step (by index), the longest estimated
 // path from the step's start to the end of the plan through the steps
 // that depend on it, the step's own estimate included. It is the priority

@@ -389,10 +389,7 @@ type readyQueue []*node
 
 func (q readyQueue) Len() int { return len(q) }
 func (q readyQueue) Less(i, j int) bool {
-	if q[i].rank != q[j].rank {
-		return q[i].rank > q[j].rank
-	}
-	return q[i].i < q[j].i
+	return plans.StartsFirst(q[i].rank, q[i].i, q[j].rank, q[j].i)
 }
 func (q readyQueue) Swap(i, j int) { q[i], q[j] = q[j], q[i] }
 func (q *readyQueue) Push(x any)   { *q = append(*q, x.(*node)) }
